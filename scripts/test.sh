@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: set up, bring the local cluster up (reused when already running), run the tests.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+python3 -m fixtures.cluster up
+mkdir -p reports
+python3 -m pytest -m "unit or cluster" --junitxml=reports/junit-tests.xml "$@"

@@ -1,0 +1,43 @@
+"""Fixtures for the cluster self-tests: a fresh namespace per test, pods built from small specs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from fixtures.kube import Cluster
+
+
+@pytest.fixture(scope="session")
+def own_cluster(cluster: Cluster) -> Cluster:
+    """The cluster, if the suite created it: self-tests create and delete objects."""
+    if not cluster.created_by_suite():
+        pytest.fail(
+            f"context {cluster.context!r} was not created by `python -m fixtures.cluster up`: "
+            "cluster self-tests create objects and only run on the suite's own cluster",
+            pytrace=False,
+        )
+    return cluster
+
+
+@pytest.fixture
+def make_namespace(own_cluster: Cluster) -> Iterator[Callable[[], str]]:
+    """Factory of throw-away namespaces, all deleted after the test."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"selftest-{uuid.uuid4().hex[:6]}"
+        own_cluster.core.create_namespace({"metadata": {"name": name, "labels": {"redis-runbook/selftest": "1"}}})
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        own_cluster.core.delete_namespace(name, grace_period_seconds=0)
+
+
+@pytest.fixture
+def namespace(make_namespace: Callable[[], str]) -> str:
+    return make_namespace()

@@ -68,7 +68,9 @@ def test_strip_owned_removes_our_chains_and_jumps_and_keeps_the_rest() -> None:
 def test_wait_for_names_what_it_waited_for_and_the_last_state() -> None:
     with pytest.raises(WaitTimeout) as err:
         wait_for(lambda: Seen(False, "CrashLoopBackOff (3 restarts)"), timeout=0.1, what="pod/redis-master-0 Ready")
-    assert str(err.value) == "pod/redis-master-0 Ready: not reached within 0.1s; last seen: CrashLoopBackOff (3 restarts)"
+    assert str(err.value) == (
+        "pod/redis-master-0 Ready: not reached within 0.1s; last seen: CrashLoopBackOff (3 restarts)"
+    )
 
 
 def test_wait_for_reports_probe_errors_as_state() -> None:

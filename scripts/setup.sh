@@ -27,6 +27,6 @@ fi
 stamp=/var/cache/redis-runbook/pip-$(sha256sum pyproject.toml | cut -c1-16)
 if [[ ! -f $stamp ]] || ! python3 -c "import pytest_kind, kubernetes, redis, chaoslib, hypothesis, yaml" 2>/dev/null; then
   echo "setup: installing Python dependencies (pinned in pyproject.toml)"
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[dev]"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore ".[dev]"
   mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi

@@ -114,6 +114,17 @@ def test_service_resolves_across_namespaces_and_accepts_tcp(
              timeout=POLICY_TIMEOUT, what=f"TCP connect to {host}:{ECHO_PORT} from ns {client_ns}")  # fmt: skip
 
 
+def test_names_outside_the_cluster_do_not_resolve(own_cluster: Cluster, namespace: str) -> None:
+    run_ready_pod(own_cluster, namespace, pod_spec("asker", ["sleep", "infinity"]))
+    # CoreDNS has no upstream: the query is answered in the cluster and goes no further.
+    outside = own_cluster.exec(namespace, "asker", ["getent", "hosts", "deb.debian.org"])
+    assert outside.returncode != 0, outside.stdout
+    inside = own_cluster.exec(
+        namespace, "asker", ["getent", "hosts", f"kubernetes.default.svc.{config.CLUSTER_DOMAIN}"]
+    )
+    assert inside.returncode == 0 and inside.stdout.split()[0] == config.KUBERNETES_SERVICE_IP
+
+
 def test_deny_all_ingress_policy_blocks_and_its_removal_restores(
     own_cluster: Cluster, echo_and_client: tuple[str, str, str]
 ) -> None:

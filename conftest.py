@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from fixtures import system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
+from fixtures.waits import WaitTimeout
 
 pytest_plugins = ["fixtures.plugin"]
 
@@ -21,3 +23,24 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         yield Cluster.connect(kubeconfig, request.config.getoption("context"))
     except ClusterUnreachable as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[system.InstallReport]:
+    """Redis (through Flux) and its clients, installed and healthy; left in place unless --remove-system."""
+    if not cluster.created_by_suite():
+        if not system.is_healthy(cluster):
+            pytest.fail(
+                f"Redis is not installed and healthy in context {cluster.context!r}, and the suite installs only "
+                "into the cluster `python -m fixtures.cluster up` made",
+                pytrace=False,
+            )
+        yield system.InstallReport(installed=False, seconds=0.0)
+        return
+    try:
+        report = system.ensure_installed(cluster)
+    except (system.InstallFailed, WaitTimeout) as exc:
+        pytest.fail(f"installing Redis and its clients failed: {exc}", pytrace=False)
+    yield report
+    if request.config.getoption("remove_system"):
+        system.remove(cluster)

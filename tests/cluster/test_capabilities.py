@@ -29,9 +29,13 @@ def test_container_over_memory_limit_is_oom_killed(own_cluster: Cluster, namespa
     spec = pod_spec("hog", ["sh", "-c", "tail /dev/zero"], memory_limit="32Mi")
     own_cluster.core.create_namespaced_pod(namespace, spec)
     pod, _ = wait_for_pod(
-        own_cluster, namespace, "hog", lambda p: last_terminated_reason(p) == "OOMKilled",
-        timeout=STATE_TIMEOUT, wanted="lastState.terminated.reason OOMKilled",
-    )  # fmt: skip
+        own_cluster,
+        namespace,
+        "hog",
+        lambda p: last_terminated_reason(p) == "OOMKilled",
+        timeout=STATE_TIMEOUT,
+        wanted="lastState.terminated.reason OOMKilled",
+    )
     assert last_terminated_reason(pod) == "OOMKilled"
 
 
@@ -45,8 +49,9 @@ def test_pvc_on_default_storage_class_binds_and_keeps_data_across_pods(own_clust
     )
     volume = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
     mount = [{"name": "data", "mountPath": "/data"}]
-    writer = pod_spec("writer", ["sh", "-c", "echo kept-$HOSTNAME > /data/marker"], restart="Never",
-                      volumes=volume, mounts=mount)  # fmt: skip
+    writer = pod_spec(
+        "writer", ["sh", "-c", "echo kept-$HOSTNAME > /data/marker"], restart="Never", volumes=volume, mounts=mount
+    )
     own_cluster.core.create_namespaced_pod(namespace, writer)
     wait_for_pod(own_cluster, namespace, "writer", _phase_is("Succeeded"), timeout=STATE_TIMEOUT, wanted="Succeeded")
     pvc = own_cluster.core.read_namespaced_persistent_volume_claim("data", namespace)
@@ -64,9 +69,13 @@ def test_missing_image_fails_to_pull_on_loopback(own_cluster: Cluster, namespace
     spec = pod_spec("ghost", ["true"], image="docker.io/library/redis:0.0.0-does-not-exist")
     own_cluster.core.create_namespaced_pod(namespace, spec)
     pod, took = wait_for_pod(
-        own_cluster, namespace, "ghost", lambda p: waiting_reason(p) in ("ErrImagePull", "ImagePullBackOff"),
-        timeout=STATE_TIMEOUT, wanted="ErrImagePull or ImagePullBackOff",
-    )  # fmt: skip
+        own_cluster,
+        namespace,
+        "ghost",
+        lambda p: waiting_reason(p) in ("ErrImagePull", "ImagePullBackOff"),
+        timeout=STATE_TIMEOUT,
+        wanted="ErrImagePull or ImagePullBackOff",
+    )
     message = pod.status.container_statuses[0].state.waiting.message or ""
     # The pull went to the dead loopback mirror, not out of the machine.
     assert "127.0.0.1" in message, message
@@ -76,9 +85,13 @@ def test_missing_image_fails_to_pull_on_loopback(own_cluster: Cluster, namespace
 def test_container_exiting_non_zero_reaches_crash_loop_back_off(own_cluster: Cluster, namespace: str) -> None:
     own_cluster.core.create_namespaced_pod(namespace, pod_spec("crasher", ["sh", "-c", "exit 3"]))
     pod, _ = wait_for_pod(
-        own_cluster, namespace, "crasher", lambda p: waiting_reason(p) == "CrashLoopBackOff",
-        timeout=STATE_TIMEOUT, wanted="CrashLoopBackOff",
-    )  # fmt: skip
+        own_cluster,
+        namespace,
+        "crasher",
+        lambda p: waiting_reason(p) == "CrashLoopBackOff",
+        timeout=STATE_TIMEOUT,
+        wanted="CrashLoopBackOff",
+    )
     assert pod.status.container_statuses[0].last_state.terminated.exit_code == 3
 
 
@@ -110,8 +123,11 @@ def test_service_resolves_across_namespaces_and_accepts_tcp(
     _, client_ns, host = echo_and_client
     lookup = own_cluster.exec(client_ns, "client", ["getent", "hosts", host])
     assert lookup.returncode == 0 and lookup.stdout.split()[0].startswith("10.96."), lookup
-    wait_for(lambda: Seen(_connects(own_cluster, client_ns, "client", host, ECHO_PORT), "connection refused"),
-             timeout=POLICY_TIMEOUT, what=f"TCP connect to {host}:{ECHO_PORT} from ns {client_ns}")  # fmt: skip
+    wait_for(
+        lambda: Seen(_connects(own_cluster, client_ns, "client", host, ECHO_PORT), "connection refused"),
+        timeout=POLICY_TIMEOUT,
+        what=f"TCP connect to {host}:{ECHO_PORT} from ns {client_ns}",
+    )
 
 
 def test_names_outside_the_cluster_do_not_resolve(own_cluster: Cluster, namespace: str) -> None:
@@ -130,25 +146,37 @@ def test_deny_all_ingress_policy_blocks_and_its_removal_restores(
 ) -> None:
     server_ns, client_ns, host = echo_and_client
     what = f"TCP connect to {host}:{ECHO_PORT} from ns {client_ns}"
-    wait_for(lambda: Seen(_connects(own_cluster, client_ns, "client", host, ECHO_PORT), "refused"),
-             timeout=POLICY_TIMEOUT, what=f"{what} succeeds")  # fmt: skip
+    wait_for(
+        lambda: Seen(_connects(own_cluster, client_ns, "client", host, ECHO_PORT), "refused"),
+        timeout=POLICY_TIMEOUT,
+        what=f"{what} succeeds",
+    )
     own_cluster.networking.create_namespaced_network_policy(
         server_ns,
         {"metadata": {"name": "deny-all"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
     )
-    wait_for(lambda: Seen(not _connects(own_cluster, client_ns, "client", host, ECHO_PORT), "still connects"),
-             timeout=POLICY_TIMEOUT, what=f"{what} blocked by NetworkPolicy deny-all")  # fmt: skip
+    wait_for(
+        lambda: Seen(not _connects(own_cluster, client_ns, "client", host, ECHO_PORT), "still connects"),
+        timeout=POLICY_TIMEOUT,
+        what=f"{what} blocked by NetworkPolicy deny-all",
+    )
     own_cluster.networking.delete_namespaced_network_policy("deny-all", server_ns)
-    wait_for(lambda: Seen(_connects(own_cluster, client_ns, "client", host, ECHO_PORT), "still blocked"),
-             timeout=POLICY_TIMEOUT, what=f"{what} restored after deleting the policy")  # fmt: skip
+    wait_for(
+        lambda: Seen(_connects(own_cluster, client_ns, "client", host, ECHO_PORT), "still blocked"),
+        timeout=POLICY_TIMEOUT,
+        what=f"{what} restored after deleting the policy",
+    )
 
 
 def test_kubectl_exec_and_logs(own_cluster: Cluster, namespace: str) -> None:
     run_ready_pod(own_cluster, namespace, pod_spec("talker", ["sh", "-c", "echo hello-logs; sleep infinity"]))
     exec_result = own_cluster.exec(namespace, "talker", ["sh", "-c", "echo hello-exec; exit 4"])
     assert (exec_result.returncode, exec_result.stdout.strip()) == (4, "hello-exec")
-    wait_for(lambda: Seen("hello-logs" in own_cluster.kubectl("logs", "-n", namespace, "talker").stdout, "no line"),
-             timeout=10, what=f"pod/talker in ns {namespace}: log line hello-logs")  # fmt: skip
+    wait_for(
+        lambda: Seen("hello-logs" in own_cluster.kubectl("logs", "-n", namespace, "talker").stdout, "no line"),
+        timeout=10,
+        what=f"pod/talker in ns {namespace}: log line hello-logs",
+    )
 
 
 def _free_port() -> int:
@@ -158,14 +186,26 @@ def _free_port() -> int:
 
 
 def test_kubectl_port_forward_reaches_the_pod(own_cluster: Cluster, namespace: str) -> None:
-    run_ready_pod(own_cluster, namespace,
-                  pod_spec("server", ["sh", "-c", f"while true; do echo pong | nc -l {ECHO_PORT}; done"]))  # fmt: skip
+    run_ready_pod(
+        own_cluster, namespace, pod_spec("server", ["sh", "-c", f"while true; do echo pong | nc -l {ECHO_PORT}; done"])
+    )
     port = _free_port()
     forward = subprocess.Popen(
-        [kubectl_binary(), f"--kubeconfig={own_cluster.kubeconfig}", f"--context={own_cluster.context}",
-         "port-forward", "-n", namespace, "pod/server", f"{port}:{ECHO_PORT}", "--address=127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            kubectl_binary(),
+            f"--kubeconfig={own_cluster.kubeconfig}",
+            f"--context={own_cluster.context}",
+            "port-forward",
+            "-n",
+            namespace,
+            "pod/server",
+            f"{port}:{ECHO_PORT}",
+            "--address=127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
 
         def reply() -> Seen:

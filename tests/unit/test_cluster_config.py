@@ -61,8 +61,14 @@ def test_strip_owned_removes_our_chains_and_jumps_and_keeps_the_rest() -> None:
         ]
     )
     kept = host._strip_owned(saved).splitlines()
-    assert kept == ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":DOCKER-USER - [0:0]",
-                    "-A FORWARD -j DOCKER-USER", "COMMIT"]  # fmt: skip
+    assert kept == [
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD DROP [0:0]",
+        ":DOCKER-USER - [0:0]",
+        "-A FORWARD -j DOCKER-USER",
+        "COMMIT",
+    ]
 
 
 def test_wait_for_names_what_it_waited_for_and_the_last_state() -> None:

@@ -9,9 +9,17 @@ import pytest
 
 from fixtures import system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
+from fixtures.names import RunbookNames
+from fixtures.options import names_from_options
 from fixtures.waits import WaitTimeout
 
 pytest_plugins = ["fixtures.plugin"]
+
+
+@pytest.fixture(scope="session")
+def names(request: pytest.FixtureRequest) -> RunbookNames:
+    """The runbook's names, or the ones given with --redis-* and --client options."""
+    return names_from_options(request.config)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +47,7 @@ def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[s
         return
     try:
         report = system.ensure_installed(cluster)
+        system.ensure_baseline_sentinels(cluster)
     except (system.InstallFailed, WaitTimeout) as exc:
         pytest.fail(f"installing Redis and its clients failed: {exc}", pytrace=False)
     yield report

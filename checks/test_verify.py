@@ -86,7 +86,7 @@ def test_client_reports_redis_reachable(cluster: Cluster, target: RunbookNames, 
 def test_client_logs_free_of_redis_errors(
     cluster: Cluster, target: RunbookNames, client: Client, check, request
 ) -> None:
-    check(lambda: v.client_logs_clean(cluster, client, request.config.getoption("clients_clean_since")))
+    check(lambda: v.client_logs_clean(cluster, target, client, request.config.getoption("clients_clean_since")))
 
 
 # Beyond the runbook: every acknowledged sentinel key is still there.

@@ -7,6 +7,7 @@ Checks only read: API gets and lists, `pods/exec` for redis-cli, nc, curl and df
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
@@ -318,16 +319,33 @@ def client_reports_reachable(cluster: Cluster, client: Client) -> CheckResult:
     )
 
 
-def client_logs_clean(cluster: Cluster, client: Client, since: str) -> CheckResult:
+def redis_ready_since(cluster: Cluster, names: RunbookNames) -> datetime:
+    """When the Redis pod last became Ready, plus the grace clients get to reconnect."""
+    pod = cluster.core.read_namespaced_pod(names.pod, names.namespace)
+    ready = next((c for c in pod.status.conditions or [] if c.type == "Ready"), None)
+    if ready is None or ready.status != "True" or ready.last_transition_time is None:
+        raise CheckError(f"pod {names.pod} is not Ready, so there is no recovery time to read client logs from")
+    return ready.last_transition_time + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
+
+
+def logs_window(cluster: Cluster, names: RunbookNames, since: str) -> tuple[str, str]:
+    """(kubectl logs flag, human description) for --clients-clean-since."""
+    if since == "redis-ready":
+        start = redis_ready_since(cluster, names)
+        return f"--since-time={start.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}", f"since {start:%H:%M:%S}Z"
+    if since[:1].isdigit() and since[-1] in "smh":
+        return f"--since={since}", f"in the last {since}"
+    return f"--since-time={since}", f"since {since}"
+
+
+def client_logs_clean(cluster: Cluster, names: RunbookNames, client: Client, since: str) -> CheckResult:
+    window, described = logs_window(cluster, names, since)
+    if window.startswith("--since-time=") and since == "redis-ready":
+        start = datetime.strptime(window.split("=", 1)[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if start > datetime.now(UTC):
+            described += " (still in the reconnect grace: no window yet)"
     proc = cluster.kubectl(
-        "logs",
-        "-n",
-        client.namespace,
-        "-l",
-        client.label,
-        f"--since={since}",
-        "--tail=-1",
-        timeout=budgets.EXEC_TIMEOUT_S,
+        "logs", "-n", client.namespace, "-l", client.label, window, "--tail=-1", timeout=budgets.EXEC_TIMEOUT_S
     )
     if proc.returncode != 0:
         raise CheckError(f"kubectl logs -n {client.namespace} -l {client.label} failed: {proc.stderr.strip()}")
@@ -335,7 +353,7 @@ def client_logs_clean(cluster: Cluster, client: Client, since: str) -> CheckResu
     return CheckResult(
         f"{client.deployment} logs free of redis errors",
         not errors,
-        f"{len(errors)} redis errors in the last {since}",
+        f"{len(errors)} redis errors {described}",
         runbook_line(f"kubectl logs -n {client.namespace} -l {client.label}"),
         errors[-1][:200] if errors else "",
     )

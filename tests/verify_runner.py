@@ -1,0 +1,31 @@
+"""Run `pytest -m verify` in a subprocess, as an on-call engineer would, and time it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class VerifyRun:
+    returncode: int
+    output: str
+    seconds: float
+
+
+def run_verify(*args: str, timeout: float = 120) -> VerifyRun:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "verify", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return VerifyRun(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)

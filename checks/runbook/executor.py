@@ -1,0 +1,398 @@
+"""Run a documented command as written, with bash, against the suite's cluster; record what ran and what it said.
+
+Adaptations are minimal and recorded next to the original text: placeholders filled from live state,
+interactive forms replaced by their non-interactive equivalent, endless commands bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from checks.runbook.model import Command
+from checks.runbook.model import CommandClass as K
+from fixtures.cluster import config as cluster_config
+from fixtures.kube import Cluster
+from fixtures.names import RUNBOOK, RunbookNames
+from fixtures.waits import Seen, WaitTimeout, wait_for
+
+DEFAULT_TIMEOUT = 60
+WATCH_TIMEOUT = 300
+PIPESTATUS_MARK = "__RUNBOOK_PIPESTATUS__"
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # ran, and exited non-zero or missed the runbook's stated expectation
+    DEFECT = "runbook defect"  # cannot work as written: missing CLI or add-on, wrong flag, missing path
+    SUITE_ERROR = "suite error"  # the suite could not run it (e.g. a timeout of the harness)
+    NOT_RUN = "not run"
+
+
+@dataclass
+class Adaptation:
+    """One recorded change between the runbook's text and what ran."""
+
+    what: str
+    original: str
+    replacement: str
+
+
+@dataclass
+class Execution:
+    """What running one documented command did."""
+
+    line: int
+    original: str
+    ran: str
+    adaptations: list[Adaptation] = field(default_factory=list)
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float = 0.0
+    outcome: Outcome = Outcome.NOT_RUN
+    reason: str = ""
+    pipestatus: list[int] = field(default_factory=list)  # exit code of each pipeline stage
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == Outcome.PASSED
+
+
+# Messages that mean the command cannot work as written (a runbook defect, not a failure of Redis).
+DEFECT_PATTERNS = [
+    (re.compile(r"command not found|executable file not found", re.I), "a CLI it calls is not installed"),
+    (re.compile(r"unknown (shorthand )?flag|unknown command", re.I), "a flag or subcommand the CLI does not have"),
+    (re.compile(r"No such file or directory", re.I), "a path that does not exist"),
+    (re.compile(r"Metrics API not available|metrics\.k8s\.io", re.I), "needs metrics-server, absent here"),
+    (re.compile(r'the server doesn\'t have a resource type "', re.I), "a resource type the cluster does not know"),
+    (re.compile(r"\(NotFound\)|not found", re.I), "a name that does not exist in the cluster"),
+]
+
+
+class Executor:
+    """Runs runbook commands with KUBECONFIG pinned to the suite's context and the cluster's CLIs first on PATH."""
+
+    def __init__(self, cluster: Cluster, names: RunbookNames = RUNBOOK, log: Callable[[str], None] | None = None):
+        self.cluster = cluster
+        self.names = names
+        self.log = log or (lambda _msg: None)
+        self._kubeconfig = self._pinned_kubeconfig()
+        self._background: list[subprocess.Popen[str]] = []
+
+    def _pinned_kubeconfig(self) -> Path:
+        """A kubeconfig whose current context is the suite's, so commands written without --context use it."""
+        flat = self.cluster.kubectl("config", "view", "--minify", "--flatten", "--raw", check=True).stdout
+        fd, name = tempfile.mkstemp(prefix="runbook-kubeconfig-", suffix=".yaml")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(flat)
+        return Path(name)
+
+    @property
+    def env(self) -> dict[str, str]:
+        path = f"{cluster_config.TOOLS_BIN}:{os.environ.get('PATH', '')}"
+        return {**os.environ, "KUBECONFIG": str(self._kubeconfig), "PATH": path}
+
+    def close(self) -> None:
+        self.stop_background()
+        self._kubeconfig.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------ adaptations
+
+    def adapt(
+        self, cmd: Command, fill: dict[str, str] | None = None, edit_patch: str | None = None
+    ) -> tuple[str, list[Adaptation]]:
+        """The text to run for `cmd`, and every change made to the runbook's text."""
+        text, changes = cmd.text, []
+        for name in cmd.placeholders:
+            value = (fill or {}).get(name) or self.live_value(name)
+            changes.append(Adaptation(f"placeholder <{name}> filled from live state", f"<{name}>", value))
+            text = text.replace(f"<{name}>", value)
+        words = shlex.split(text)
+        if words[:2] == ["kubectl", "edit"]:
+            if edit_patch is None:
+                raise NotRunnable("interactive `kubectl edit`: the caller must say which field to change")
+            patched = ["kubectl", "patch", *words[2:], "--type", "merge", "-p", edit_patch]
+            changes.append(
+                Adaptation("interactive edit replaced by a patch of the same field", text, shlex.join(patched))
+            )
+            text = shlex.join(patched)
+        if words[0] == "kubectl" and any(w in ("-it", "-ti") for w in words):
+            new = re.sub(r"(?<=\s)-(it|ti)(?=\s)", "-i", text)
+            changes.append(Adaptation("-it dropped to -i (no terminal; --rm still needs attach)", text, new))
+            text = new
+        if re.search(r"redis-cli\b.*--latency(?!-)", text) and "--raw" not in text:
+            new = text.replace("--latency", "--latency --raw", 1)
+            changes.append(Adaptation("endless --latency bounded: --raw prints one sample window and exits", text, new))
+            text = new
+        return text, changes
+
+    def live_value(self, placeholder: str) -> str:
+        """Fill a runbook placeholder from the cluster's current state."""
+        if placeholder == "node-name":
+            return self.cluster.core.read_namespaced_pod(self.names.pod, self.names.namespace).spec.node_name
+        if placeholder == "policy-name":
+            policies = self.cluster.networking.list_namespaced_network_policy(self.names.namespace).items
+            if not policies:
+                raise NotRunnable(f"<policy-name>: no NetworkPolicy in namespace {self.names.namespace}")
+            return policies[0].metadata.name
+        raise NotRunnable(f"no live value known for placeholder <{placeholder}>")
+
+    # ------------------------------------------------------------ running
+
+    def run(
+        self,
+        cmd: Command,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        fill: dict[str, str] | None = None,
+        edit_patch: str | None = None,
+        until: Callable[[str], bool] | None = None,
+    ) -> Execution:
+        """Run one documented command; `until` (for `watch`) is the state its output must show."""
+        try:
+            text, changes = self.adapt(cmd, fill, edit_patch)
+        except NotRunnable as exc:
+            return Execution(cmd.line, cmd.text, cmd.text, outcome=Outcome.NOT_RUN, reason=str(exc))
+        if text.startswith("watch "):
+            return self._watch(cmd, text, changes, until, timeout=max(timeout, WATCH_TIMEOUT))
+        if K.LONG_RUNNING in cmd.classes and " port-forward " in f" {text} ":
+            return self._start_port_forward(cmd, text, changes)
+        execution = self._bash(cmd.line, cmd.text, text, changes, timeout)
+        judge(cmd, execution)
+        self.log(f"RUNBOOK line {cmd.line}: {execution.outcome} ({execution.seconds:.1f}s) {text}")
+        return execution
+
+    def _bash(self, line: int, original: str, text: str, changes: list[Adaptation], timeout: float) -> Execution:
+        # PIPESTATUS is read first thing after the command; the script then exits with the pipeline's
+        # status (pipefail semantics: the last non-zero stage), so the echo does not mask it.
+        script = (
+            f"set -o pipefail\n{text}\n"
+            '__ps="${PIPESTATUS[*]}"; __rc=0; for __s in $__ps; do [ "$__s" != 0 ] && __rc=$__s; done\n'
+            f'echo "{PIPESTATUS_MARK} $__ps" >&2; exit $__rc'
+        )
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(
+                ["bash", "-c", script],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            return Execution(
+                line,
+                original,
+                text,
+                changes,
+                None,
+                _text(exc.stdout),
+                _text(exc.stderr),
+                time.monotonic() - started,
+                Outcome.SUITE_ERROR,
+                f"still running after {timeout:.0f}s (bounded by the suite)",
+            )
+        stderr, statuses = _split_pipestatus(proc.stderr)
+        return Execution(
+            line,
+            original,
+            text,
+            changes,
+            proc.returncode,
+            proc.stdout,
+            stderr,
+            time.monotonic() - started,
+            pipestatus=statuses,
+        )
+
+    def _watch(self, cmd: Command, text: str, changes: list[Adaptation], until, timeout: float) -> Execution:
+        inner = watched_command(text)
+        until = until or all_pods_running_and_ready
+        changes = [*changes, Adaptation("`watch` replaced by re-running until the expected state shows", text, inner)]
+        last: list[Execution] = []
+
+        def probe() -> Seen:
+            last[:] = [self._bash(cmd.line, cmd.text, inner, changes, DEFAULT_TIMEOUT)]
+            return Seen(last[0].exit_code == 0 and until(last[0].stdout), last[0].stdout.strip()[-300:])
+
+        try:
+            took = wait_for(
+                probe, timeout=timeout, interval=2, what=f"runbook line {cmd.line}: `{inner}` shows the expected state"
+            )
+        except WaitTimeout as exc:
+            execution = last[0] if last else Execution(cmd.line, cmd.text, inner, changes)
+            execution.outcome, execution.reason = Outcome.FAILED, str(exc)
+            return execution
+        execution = last[0]
+        execution.seconds, execution.outcome = took, Outcome.PASSED
+        return execution
+
+    def _start_port_forward(self, cmd: Command, text: str, changes: list[Adaptation]) -> Execution:
+        ports = re.search(r"\s(\d+):(\d+)(\s|$)", text)
+        proc = subprocess.Popen(
+            ["bash", "-c", f"exec {text}"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        self._background.append(proc)
+        changes = [*changes, Adaptation("endless port-forward kept in the background for the next command", text, text)]
+        execution = Execution(cmd.line, cmd.text, text, changes)
+        if ports is None:
+            execution.outcome, execution.reason = Outcome.NOT_RUN, "no LOCAL:REMOTE port pair to wait for"
+            return execution
+        local = int(ports.group(1))
+
+        def listening() -> Seen:
+            if proc.poll() is not None:
+                return Seen(True, "exited")
+            import socket
+
+            with socket.socket() as s:
+                return Seen(s.connect_ex(("127.0.0.1", local)) == 0, f"127.0.0.1:{local} not listening")
+
+        try:
+            execution.seconds = wait_for(
+                listening, timeout=20, what=f"runbook line {cmd.line}: port-forward on :{local}"
+            )
+        except WaitTimeout as exc:
+            execution.outcome, execution.reason = Outcome.FAILED, str(exc)
+            return execution
+        if proc.poll() is not None:
+            execution.exit_code, execution.stderr = proc.returncode, proc.stderr.read() if proc.stderr else ""
+            execution.outcome = Outcome.FAILED
+            _mark_defect(execution)
+            return execution
+        execution.outcome, execution.reason = Outcome.PASSED, f"listening on 127.0.0.1:{local}"
+        return execution
+
+    def stop_background(self) -> None:
+        for proc in self._background:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+        self._background.clear()
+
+
+class NotRunnable(Exception):
+    """The command cannot be run by the suite as asked (a placeholder with no value, an edit with no patch)."""
+
+
+def watched_command(text: str) -> str:
+    """`watch [-n N] [-d] CMD...` -> CMD...: only watch's own leading options are dropped."""
+    words = shlex.split(text)[1:]
+    while words and words[0].startswith("-"):
+        option = words.pop(0)
+        if option in ("-n", "--interval") and words:
+            words.pop(0)
+    return shlex.join(words)
+
+
+def _text(value: str | bytes | None) -> str:
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return value or ""
+
+
+def _split_pipestatus(stderr: str) -> tuple[str, list[int]]:
+    lines = stderr.splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].startswith(PIPESTATUS_MARK):
+            codes = [int(c) for c in lines[i].split()[1:] if c.isdigit()]
+            return "\n".join(lines[:i] + lines[i + 1 :]), codes
+    return stderr, []
+
+
+def all_pods_running_and_ready(table: str) -> bool:
+    """`kubectl get pods` output where every pod is Running with all containers ready."""
+    rows = [r.split() for r in table.strip().splitlines()[1:]]
+    return bool(rows) and all(len(r) >= 3 and r[2] == "Running" and _all_ready(r[1]) for r in rows)
+
+
+def _all_ready(ready: str) -> bool:
+    have, _, want = ready.partition("/")
+    return have == want and have.isdigit()
+
+
+def judge(cmd: Command, execution: Execution) -> None:
+    """Set the outcome from the exit code, grep semantics, the runbook's stated expectations and conditions."""
+    statuses = execution.pipestatus
+    grep_found_nothing = (
+        execution.exit_code == 1
+        and len(statuses) > 1
+        and statuses[-1] == 1
+        and all(s == 0 for s in statuses[:-1])
+        and cmd.text.split("|")[-1].strip().startswith("grep")
+    )
+    if grep_found_nothing:
+        execution.outcome, execution.reason = Outcome.PASSED, "grep matched nothing (exit 1): nothing to report"
+        return
+    if execution.exit_code != 0:
+        if "previous terminated container" in execution.stderr and "restarted" in cmd.trailing:
+            execution.outcome = Outcome.PASSED
+            execution.reason = f"not applicable: the runbook says `{cmd.trailing}`, and the pod has not restarted"
+            return
+        execution.outcome = Outcome.FAILED
+        execution.reason = (execution.stderr.strip() or execution.stdout.strip() or "no output").splitlines()[-1][:300]
+        _mark_defect(execution)
+        return
+    problem = expectation_problem(cmd, execution.stdout)
+    execution.outcome = Outcome.FAILED if problem else Outcome.PASSED
+    execution.reason = problem or ""
+
+
+def _mark_defect(execution: Execution) -> None:
+    said = f"{execution.stderr}\n{execution.stdout}"
+    for pattern, meaning in DEFECT_PATTERNS:
+        if pattern.search(said):
+            execution.outcome = Outcome.DEFECT
+            execution.reason = f"{meaning}: {execution.reason or said.strip().splitlines()[-1]}"[:300]
+            return
+
+
+def expectation_problem(cmd: Command, stdout: str) -> str | None:
+    """What the output lacks of the runbook's "Should return/show" or its Expected Output table, or None."""
+    if cmd.expectation:
+        wanted = cmd.expectation.split(":", 1)[1].strip()
+        if cmd.expectation.lower().startswith("should return"):
+            if stdout.strip() != wanted:
+                return f"runbook says `{cmd.expectation}`; got {stdout.strip()[:100]!r}"
+        else:
+            tokens = [t for part in wanted.split(" and ") for t in part.split() if t.lower() not in {"and", "ready"}]
+            missing = [t for t in tokens if t not in stdout]
+            if missing:
+                return f"runbook says `{cmd.expectation}`; output lacks {missing}"
+    if cmd.expected_output:
+        return table_problem(cmd.expected_output, stdout)
+    return None
+
+
+def table_problem(expected: str, actual: str) -> str | None:
+    """Compare a `kubectl get` table with the runbook's: same columns, and each expected row's NAME/READY/STATUS."""
+    want = [line.split() for line in expected.strip().splitlines()]
+    got = [line.split() for line in actual.strip().splitlines()]
+    if not got or got[0] != want[0]:
+        return f"columns differ: runbook {want[0]}, cluster {got[0] if got else []}"
+    rows = {row[0]: row for row in got[1:]}
+    for row in want[1:]:
+        have = rows.get(row[0])
+        if have is None:
+            return f"row {row[0]} missing (cluster has {sorted(rows)})"
+        if have[1:3] != row[1:3]:
+            return f"row {row[0]}: runbook shows READY/STATUS {row[1:3]}, cluster {have[1:3]}"
+    return None

@@ -1,0 +1,268 @@
+"""Catch drift between the runbook and the cluster: run its read-only commands, check every name it uses."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shlex
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from checks.runbook.executor import Execution, Executor, Outcome
+from checks.runbook.model import Command, Runbook
+from checks.runbook.model import CommandClass as K
+from fixtures.kube import Cluster
+
+RUNNABLE = {K.READ_ONLY, K.NEEDS_ADDON, K.LONG_RUNNING}
+SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")
+SUBSTITUTED = "__SUBSTITUTED__"
+OPTIONS_WITH_VALUE = {
+    "-n",
+    "--namespace",
+    "-l",
+    "--selector",
+    "-o",
+    "--output",
+    "--tail",
+    "--sort-by",
+    "--timeout",
+    "--for",
+    "--image",
+    "--restart",
+    "--cascade",
+    "-c",
+    "--container",
+    "--since",
+    "-p",
+}
+KIND_ALIASES = {
+    "pods": "pod",
+    "po": "pod",
+    "svc": "service",
+    "services": "service",
+    "sts": "statefulset",
+    "statefulsets": "statefulset",
+    "deploy": "deployment",
+    "deployments": "deployment",
+    "cm": "configmap",
+    "configmaps": "configmap",
+    "networkpolicies": "networkpolicy",
+    "netpol": "networkpolicy",
+    "helmreleases": "helmrelease",
+    "hr": "helmrelease",
+    "persistentvolumeclaim": "pvc",
+    "persistentvolumeclaims": "pvc",
+    "node": "node",
+    "nodes": "node",
+}
+NAMED_VERBS = {"get", "describe", "delete", "logs", "exec", "wait", "port-forward", "edit", "rollout", "cordon"}
+
+
+@dataclass
+class Row:
+    """One line of the command table: every runbook command has exactly one."""
+
+    line: int
+    command: str
+    cls: str
+    ran: str  # the text that ran, or why it did not
+    outcome: str
+    reason: str = ""
+    adaptations: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class NameFinding:
+    """A name the runbook uses, whether the cluster has it, and the nearest real name if not."""
+
+    kind: str
+    name: str
+    namespace: str
+    line: int
+    exists: bool
+    nearest: str = ""
+
+
+def not_run_reason(cmd: Command) -> str:
+    if K.MUTATING in cmd.classes:
+        return "mutating fix: runs in the chaos experiments, not against the healthy system"
+    if K.INTERACTIVE in cmd.classes:
+        return "interactive: has no non-interactive equivalent outside an experiment"
+    return "needs a placeholder with no live value"
+
+
+def run_read_only(runbook: Runbook, executor: Executor) -> list[Row]:
+    """Run every read-only command in runbook order; a row for every command, run or not."""
+    rows = []
+    background_block = None
+    for cmd in runbook.commands:
+        if background_block is not None and cmd.block is not background_block:
+            executor.stop_background()
+            background_block = None
+        if not set(cmd.classes) <= RUNNABLE:
+            rows.append(Row(cmd.line, cmd.text, cmd.primary_class.value, not_run_reason(cmd), Outcome.NOT_RUN.value))
+            continue
+        execution = executor.run(cmd)
+        if execution.reason.startswith("listening on"):
+            background_block = cmd.block
+        rows.append(_row(cmd, execution))
+    executor.stop_background()
+    return rows
+
+
+def _row(cmd: Command, execution: Execution) -> Row:
+    adaptations = "; ".join(f"{a.what}: `{a.original}` -> `{a.replacement}`" for a in execution.adaptations)
+    return Row(
+        cmd.line,
+        cmd.text,
+        cmd.primary_class.value,
+        execution.ran,
+        execution.outcome.value,
+        execution.reason,
+        adaptations,
+        round(execution.seconds, 2),
+    )
+
+
+# ---------------------------------------------------------------- names
+
+
+def names_in(cmd: Command) -> list[tuple[str, str, str]]:
+    """(kind, name, namespace) triples a kubectl/flux command refers to; kinds 'label' and 'path' included.
+
+    A `$(...)` substitution is read as a command of its own; its value is not a name. Paths are
+    checked only for commands that read them (a mutating command may be about to create one).
+    """
+    texts = [*SUBSTITUTION.findall(cmd.text), SUBSTITUTION.sub(SUBSTITUTED, cmd.text)]
+    found: list[tuple[str, str, str]] = []
+    for text in texts:
+        for part in text.split("|"):
+            try:
+                words = shlex.split(part)
+            except ValueError:
+                continue
+            if words[:1] == ["watch"]:
+                words = words[1:]
+            if words[:1] in (["kubectl"], ["flux"]):
+                found += [n for n in _names_in_words(words) if SUBSTITUTED not in n[1]]
+    if K.MUTATING in cmd.classes:
+        found = [n for n in found if n[0] != "path"]
+    return found
+
+
+def _names_in_words(words: list[str]) -> list[tuple[str, str, str]]:
+    inner = words[words.index("--") + 1 :] if "--" in words else []
+    words = words[: words.index("--")] if "--" in words else words
+    namespace, positional, labels, skip = "", [], [], False
+    for i, word in enumerate(words[1:], start=1):
+        if skip:
+            skip = False
+            continue
+        if word in OPTIONS_WITH_VALUE:
+            skip = True
+            if word in ("-n", "--namespace"):
+                namespace = words[i + 1]
+            if word in ("-l", "--selector"):
+                labels.append(words[i + 1])
+            continue
+        if word.startswith("--namespace="):
+            namespace = word.split("=", 1)[1]
+        elif not word.startswith("-"):
+            positional.append(word)
+    found: list[tuple[str, str, str]] = []
+    if namespace:
+        found.append(("namespace", namespace, ""))
+    found += [("label", label, namespace) for label in labels]
+    if not positional:
+        return found
+    verb, rest = positional[0], positional[1:]
+    if words[0] == "flux" and len(rest) >= 2 and rest[0].rstrip("s") == "helmrelease":
+        found.append(("helmrelease", rest[1], namespace))
+        return found
+    if words[0] != "kubectl" or verb not in NAMED_VERBS:
+        return found
+    if verb == "rollout":
+        rest = rest[1:]
+    if verb in ("logs", "exec", "port-forward") and rest:
+        kind, _, name = rest[0].rpartition("/")
+        found.append((KIND_ALIASES.get(kind, kind) or "pod", name, namespace))
+        pod = name if not kind else ""
+        found += [("path", w.rstrip("/") or "/", f"{namespace}/{pod}") for w in inner if w.startswith("/") and pod]
+        return found
+    if verb == "cordon" and rest:
+        return [*found, ("node", rest[0], "")]
+    if rest and "/" in rest[0]:
+        kind, _, name = rest[0].partition("/")
+        found.append((KIND_ALIASES.get(kind, kind), name, namespace))
+    elif len(rest) >= 2:
+        kind = KIND_ALIASES.get(rest[0], rest[0])
+        found += [(kind, name, namespace) for name in rest[1:]]
+    return found
+
+
+def check_names(runbook: Runbook, cluster: Cluster) -> list[NameFinding]:
+    """Every distinct name the runbook's commands use, looked up in the cluster (reads only)."""
+    seen: dict[tuple[str, str, str], NameFinding] = {}
+    for cmd in runbook.commands:
+        if cmd.placeholders:
+            continue
+        for kind, name, namespace in names_in(cmd):
+            key = (kind, name, namespace)
+            if key not in seen:
+                seen[key] = _look_up(cluster, kind, name, namespace, cmd.line)
+    return list(seen.values())
+
+
+def _look_up(cluster: Cluster, kind: str, name: str, namespace: str, line: int) -> NameFinding:
+    if kind == "path":
+        ns, pod = namespace.split("/", 1)
+        exists = cluster.exec(ns, pod, ["test", "-e", name]).returncode == 0
+        return NameFinding(kind, name, namespace, line, exists)
+    if kind == "label":
+        pods = cluster.kubectl("get", "pods", "-n", namespace, "-l", name, "-o", "name").stdout.split()
+        nearest = "" if pods else _nearest_label(cluster, name, namespace)
+        return NameFinding(kind, name, namespace, line, bool(pods), nearest)
+    scope = ["-n", namespace] if namespace and kind not in ("namespace", "node") else []
+    exists = cluster.kubectl("get", kind, name, *scope, "-o", "name").returncode == 0
+    nearest = ""
+    if not exists:
+        listing = cluster.kubectl("get", kind, *scope, "-o", "name").stdout.split()
+        candidates = [item.split("/", 1)[-1] for item in listing]
+        nearest = ", ".join(difflib.get_close_matches(name, candidates, n=1, cutoff=0.4)) or "(none similar)"
+    return NameFinding(kind, name, namespace, line, exists, nearest)
+
+
+def _nearest_label(cluster: Cluster, selector: str, namespace: str) -> str:
+    out = cluster.kubectl("get", "pods", "-n", namespace, "-o", "jsonpath={.items[*].metadata.labels}").stdout
+    pairs = sorted({f"{k}={v}" for chunk in out.split("} {") for k, v in _label_pairs(chunk)})
+    return ", ".join(difflib.get_close_matches(selector, pairs, n=1, cutoff=0.4)) or "(no similar label)"
+
+
+def _label_pairs(chunk: str) -> list[tuple[str, str]]:
+    try:
+        return list(json.loads("{" + chunk.strip("{}") + "}").items())
+    except ValueError:
+        return []
+
+
+# ---------------------------------------------------------------- report
+
+
+def render_table(rows: list[Row]) -> str:
+    lines = ["| line | class | ran (or why not) | result | note |", "| --- | --- | --- | --- | --- |"]
+    for r in rows:
+        note = "; ".join(x for x in (r.reason, r.adaptations) if x).replace("|", "\\|")
+        ran = r.ran.replace("|", "\\|")
+        lines.append(f"| {r.line} | {r.cls} | `{ran}` | {r.outcome} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(rows: list[Row], names: list[NameFinding], directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    table = directory / "runbook-commands.md"
+    table.write_text(render_table(rows))
+    data = directory / "runbook-check.json"
+    data.write_text(json.dumps({"commands": [asdict(r) for r in rows], "names": [asdict(n) for n in names]}, indent=2))
+    return table, data

@@ -1,0 +1,81 @@
+"""`pytest -m runbook`: the runbook's own commands against the healthy system, to catch drift.
+
+Every read-only command runs as written (adaptations recorded), must succeed and meet the runbook's
+stated expectation; every name it uses must exist; the table of all commands is written to reports/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checks.runbook import drift
+from checks.runbook.executor import Executor, Outcome
+from checks.runbook.model import Runbook
+from checks.runbook.parser import parse_file
+from fixtures.kube import Cluster
+from fixtures.names import RunbookNames
+from fixtures.options import REPORTS
+
+pytestmark = [pytest.mark.runbook, pytest.mark.usefixtures("redis_system")]
+
+
+def _runbook(config: pytest.Config) -> Runbook:
+    return parse_file(Path(config.getoption("runbook")))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "line" in metafunc.fixturenames:
+        commands = [c for c in _runbook(metafunc.config).commands if set(c.classes) <= drift.RUNNABLE]
+        metafunc.parametrize(
+            "line", [c.line for c in commands], ids=[f"line {c.line}: {c.text[:60]}" for c in commands]
+        )
+
+
+@pytest.fixture(scope="module")
+def runbook(request: pytest.FixtureRequest) -> Runbook:
+    return _runbook(request.config)
+
+
+@pytest.fixture(scope="module")
+def rows(runbook: Runbook, cluster: Cluster, names: RunbookNames) -> Iterator[dict[int, drift.Row]]:
+    """Run every read-only command once, in runbook order (a port-forward serves the command after it)."""
+    executor = Executor(cluster, names)
+    try:
+        table = drift.run_read_only(runbook, executor)
+    finally:
+        executor.close()
+    yield {row.line: row for row in table}
+
+
+@pytest.fixture(scope="module")
+def name_findings(runbook: Runbook, cluster: Cluster) -> list[drift.NameFinding]:
+    return drift.check_names(runbook, cluster)
+
+
+def test_read_only_command_works_as_written(rows: dict[int, drift.Row], line: int) -> None:
+    row = rows[line]
+    where = f"runbook line {line} `{row.command}`"
+    if row.outcome == Outcome.DEFECT:
+        pytest.fail(f"runbook defect at {where}: {row.reason}", pytrace=False)
+    assert row.outcome == Outcome.PASSED, f"{where}: {row.outcome}: {row.reason}"
+
+
+def test_every_name_the_runbook_uses_exists(name_findings: list[drift.NameFinding]) -> None:
+    missing = [f for f in name_findings if not f.exists]
+    assert not missing, "; ".join(
+        f"runbook line {f.line}: {f.kind} {f.name!r}{' in ' + f.namespace if f.namespace else ''} not found"
+        f" (nearest: {f.nearest})"
+        for f in missing
+    )
+
+
+def test_table_covers_every_command_of_the_runbook(
+    runbook: Runbook, rows: dict[int, drift.Row], name_findings: list[drift.NameFinding]
+) -> None:
+    table, _ = drift.write_report(list(rows.values()), name_findings, REPORTS)
+    assert len(rows) == len(runbook.commands), "a runbook command is missing from the table"
+    assert sorted(rows) == sorted(c.line for c in runbook.commands)
+    print(f"\n{table.read_text()}")

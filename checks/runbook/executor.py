@@ -6,6 +6,7 @@ interactive forms replaced by their non-interactive equivalent, endless commands
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -28,6 +29,8 @@ from fixtures.waits import Seen, WaitTimeout, wait_for
 DEFAULT_TIMEOUT = 60
 WATCH_TIMEOUT = 300
 PIPESTATUS_MARK = "__RUNBOOK_PIPESTATUS__"
+NOT_YET = "metrics not available yet"
+METRICS_WAIT = 90
 
 
 class Outcome(StrEnum):
@@ -168,6 +171,8 @@ class Executor:
         if K.LONG_RUNNING in cmd.classes and " port-forward " in f" {text} ":
             return self._start_port_forward(cmd, text, changes)
         execution = self._bash(cmd.line, cmd.text, text, changes, timeout)
+        if K.NEEDS_ADDON in cmd.classes and NOT_YET in execution.stderr:
+            execution = self._retry_until_served(cmd, text, changes, timeout)
         judge(cmd, execution)
         self.log(f"RUNBOOK line {cmd.line}: {execution.outcome} ({execution.seconds:.1f}s) {text}")
         return execution
@@ -216,6 +221,19 @@ class Executor:
             time.monotonic() - started,
             pipestatus=statuses,
         )
+
+    def _retry_until_served(self, cmd: Command, text: str, changes: list[Adaptation], timeout: float) -> Execution:
+        """metrics-server has no sample of a pod in its first ~15 s: wait for one, bounded, and say so."""
+        changes = [*changes, Adaptation("re-run while the metrics API says 'not available yet' (new pod)", text, text)]
+        last: list[Execution] = []
+
+        def probe() -> Seen:
+            last[:] = [self._bash(cmd.line, cmd.text, text, changes, timeout)]
+            return Seen(NOT_YET not in last[0].stderr, last[0].stderr.strip()[-200:])
+
+        with contextlib.suppress(WaitTimeout):
+            wait_for(probe, timeout=METRICS_WAIT, interval=3, what=f"runbook line {cmd.line}: metrics for the pod")
+        return last[0]
 
     def _watch(self, cmd: Command, text: str, changes: list[Adaptation], until, timeout: float) -> Execution:
         inner = watched_command(text)

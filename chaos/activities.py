@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos import experiment as x
+from chaos.bad_config import BadConfig
 from chaos.modes import MODES
 
 
@@ -34,12 +35,13 @@ class RunState:
 _RUNS: dict[str, RunState] = {}
 
 
-def _state(mode: str) -> RunState:
+def _state(mode: str, directive: str | None = None) -> RunState:
     if mode not in MODES:
         raise x.ChaosError(f"unknown failure mode {mode!r}: choose one of {', '.join(sorted(MODES))}")
     if mode not in _RUNS:
         ctx = x.make_context(x.connect())
-        _RUNS[mode] = RunState(ctx, MODES[mode], f"{mode}-{uuid.uuid4().hex[:8]}")
+        failure = BadConfig(directive) if directive is not None and mode == "bad-config" else MODES[mode]
+        _RUNS[mode] = RunState(ctx, failure, f"{mode}-{uuid.uuid4().hex[:8]}")
     return _RUNS[mode]
 
 
@@ -48,25 +50,25 @@ def _phase(state: RunState, name: str) -> None:
         raise x.ChaosError(f"{name} not run: phase {state.failed_phase!r} failed")
 
 
-def steady_state(mode: str) -> bool:
+def steady_state(mode: str, directive: str | None = None) -> bool:
     """Probe (tolerance true): every runbook verification check passes."""
-    state = _state(mode)
+    state = _state(mode, directive)
     failing = x.steady_state(state.ctx)
     for result in failing:
         x.log.info("STEADY-STATE %s: %s %s", result.check, result.value, result.detail)
     return not failing
 
 
-def write_sentinels(mode: str) -> dict[str, Any]:
-    state = _state(mode)
+def write_sentinels(mode: str, directive: str | None = None) -> dict[str, Any]:
+    state = _state(mode, directive)
     x.write_sentinels(state.ctx, state.set_id)
     state.outage_before = x.client_outage_seconds(state.ctx)
     return {"sentinel_set": state.set_id, "keys": x.SENTINEL_COUNT}
 
 
-def inject(mode: str) -> dict[str, Any]:
+def inject(mode: str, directive: str | None = None) -> dict[str, Any]:
     """Action: write the undo record, then break Redis the way this failure mode does."""
-    state = _state(mode)
+    state = _state(mode, directive)
     x.guard(state.ctx.cluster)
     record = {"mode": mode, "sentinel_set": state.set_id, "injected_at": time.time()}
     x.write_undo_record(state.ctx.cluster, mode, record)
@@ -81,9 +83,9 @@ def inject(mode: str) -> dict[str, Any]:
     return {"injected": mode, **details}
 
 
-def detect(mode: str) -> dict[str, Any]:
+def detect(mode: str, directive: str | None = None) -> dict[str, Any]:
     """Probe: the runbook's diagnosis shows the documented symptom; time to detect."""
-    state = _state(mode)
+    state = _state(mode, directive)
     _phase(state, "detect")
     try:
         x.detect(state.ctx, state.mode)
@@ -96,9 +98,9 @@ def detect(mode: str) -> dict[str, Any]:
     return {"time_to_detect_s": round(took, 1)}
 
 
-def recover(mode: str) -> dict[str, Any]:
+def recover(mode: str, directive: str | None = None) -> dict[str, Any]:
     """Action: run the runbook's documented fix through the executor."""
-    state = _state(mode)
+    state = _state(mode, directive)
     _phase(state, "recover")
     state.recover_started = time.time()
     x.log.info("RECOVER mode=%s", mode)
@@ -109,17 +111,24 @@ def recover(mode: str) -> dict[str, Any]:
         raise
     return {
         "commands": [
-            {"line": e.line, "runbook": e.original, "ran": e.ran, "outcome": e.outcome.value,
-             "seconds": round(e.seconds, 1), "adaptations": [a.what for a in e.adaptations], "reason": e.reason}
+            {
+                "line": e.line,
+                "runbook": e.original,
+                "ran": e.ran,
+                "outcome": e.outcome.value,
+                "seconds": round(e.seconds, 1),
+                "adaptations": [a.what for a in e.adaptations],
+                "reason": e.reason,
+            }
             for e in executions
         ],
         "notes": list(state.ctx.notes),
-    }  # fmt: skip
+    }
 
 
-def verify_recovered(mode: str) -> dict[str, Any]:
+def verify_recovered(mode: str, directive: str | None = None) -> dict[str, Any]:
     """Probe: every verification check passes and the sentinel keys are intact (or the loss is measured)."""
-    state = _state(mode)
+    state = _state(mode, directive)
     _phase(state, "verify")
     try:
         x.wait_until_verified(state.ctx)
@@ -146,9 +155,9 @@ def verify_recovered(mode: str) -> dict[str, Any]:
     return result
 
 
-def undo(mode: str) -> dict[str, Any]:
+def undo(mode: str, directive: str | None = None) -> dict[str, Any]:
     """Rollback: undo the fault (idempotent), wait until healthy again, and clear the undo record."""
-    state = _state(mode)
+    state = _state(mode, directive)
     records = x.pending_undo(state.ctx.cluster)
     record = records.get(mode, {"mode": mode, "sentinel_set": state.set_id})
     started = time.time()

@@ -113,8 +113,9 @@ def connect() -> Cluster:
     """The cluster chosen by KUBECONFIG and RUNBOOK_CONTEXT (the chaos CLI path and pytest alike)."""
     from fixtures.kube import default_kubeconfig
 
-    return Cluster.connect(Path(os.environ.get("KUBECONFIG") or default_kubeconfig()),
-                           os.environ.get("RUNBOOK_CONTEXT") or None)  # fmt: skip
+    return Cluster.connect(
+        Path(os.environ.get("KUBECONFIG") or default_kubeconfig()), os.environ.get("RUNBOOK_CONTEXT") or None
+    )
 
 
 def make_context(cluster: Cluster, names: RunbookNames = RUNBOOK) -> Context:
@@ -223,7 +224,9 @@ def client_outage_seconds(ctx: Context) -> dict[str, float]:
     from fixtures.system import client_metrics
 
     return {
-        c.deployment: client_metrics(ctx.cluster, c).get(f'redis_unavailable_seconds_total{{app="{c.deployment}"}}', 0.0)
+        c.deployment: client_metrics(ctx.cluster, c).get(
+            f'redis_unavailable_seconds_total{{app="{c.deployment}"}}', 0.0
+        )
         for c in ctx.names.clients
     }
 
@@ -231,8 +234,12 @@ def client_outage_seconds(ctx: Context) -> dict[str, float]:
 def detect(ctx: Context, mode: Mode, timeout: float = DETECT_TIMEOUT) -> float:
     """Wait until the runbook's diagnosis shows the documented symptom; seconds from now."""
     try:
-        return wait_for(lambda: mode.symptom(ctx), timeout=timeout, interval=2,
-                        what=f"{mode.name}: the runbook's diagnosis shows the documented symptom")  # fmt: skip
+        return wait_for(
+            lambda: mode.symptom(ctx),
+            timeout=timeout,
+            interval=2,
+            what=f"{mode.name}: the runbook's diagnosis shows the documented symptom",
+        )
     except WaitTimeout as exc:
         raise SymptomNotShown(f"runbook defect: {exc}") from None
 

@@ -1,0 +1,65 @@
+"""OOMKilled: Redis holds more data than its container limit allows; the runbook raises the limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaos import faults
+from chaos.experiment import Context
+from checks.runbook.executor import Execution
+from fixtures.waits import Seen
+
+BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
+BALLAST_PREFIX = "chaos:ballast:"
+TOO_SMALL = {"master": {"resources": {"limits": {"memory": "48Mi"}, "requests": {"memory": "32Mi"}}}}
+# The runbook's "# Update:" block under `kubectl edit helmrelease`: limit 512Mi, request 256Mi.
+RAISED = {
+    "spec": {"values": {"master": {"resources": {"limits": {"memory": "512Mi"}, "requests": {"memory": "256Mi"}}}}}
+}
+FILL = f"for i=1,{BALLAST_KEYS} do redis.call('SET', '{BALLAST_PREFIX}'..i, string.rep('x', 1000)) end return 1"
+
+
+class OomKilled:
+    name = "oom"
+    title = "Pod OOMKilled (Out of Memory)"
+    runbook_section = "Issue: Pod OOMKilled"
+    data_loss_expected = False
+
+    def inject(self, ctx: Context) -> dict[str, Any]:
+        # The data grew; then the limit in the HelmRelease was set below what the data needs.
+        faults.redis_cli(ctx, "eval", FILL, "0")
+        faults.patch_values(ctx, TOO_SMALL)
+        return {"ballast_keys": BALLAST_KEYS, "limit": "48Mi"}
+
+    def symptom(self, ctx: Context) -> Seen:
+        cmd = ctx.command("lastState.terminated.reason", after="Step 1")
+        out = ctx.run(cmd).stdout.strip()
+        return Seen(out == "OOMKilled", f"line {cmd.line} prints {out!r}")
+
+    def recover(self, ctx: Context) -> list[Execution]:
+        issue = "Issue: Pod OOMKilled"
+        done = [
+            ctx.run(ctx.command("resources.limits.memory", after=issue)),
+            ctx.run(ctx.command('grep -i "memory', after=issue)),
+        ]
+        ctx.notes.append(
+            "the runbook's Update block shows `resources:` at the top of values; this chart, like the "
+            "runbook's Prevention section, nests it under `master:`"
+        )
+        import json
+
+        done.append(ctx.run_fix(ctx.command("kubectl edit helmrelease", after=issue), edit_patch=json.dumps(RAISED)))
+        done.append(ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=300))
+        return done
+
+    def undo(self, ctx: Context, record: dict[str, Any]) -> None:
+        faults.restore_helmrelease(ctx)
+        ctx.cluster.exec(
+            ctx.names.namespace,
+            ctx.names.pod,
+            ["sh", "-c", f"redis-cli --scan --pattern '{BALLAST_PREFIX}*' | xargs -r -n 1000 redis-cli del"],
+            timeout=120,
+        )
+
+
+MODE = OomKilled()

@@ -80,6 +80,7 @@ REDIS_WRITE = {
     "--rdb",
 }
 REDIS_ENDLESS = {"--latency", "--latency-history", "--latency-dist", "--stat", "monitor", "subscribe", "psubscribe"}
+SHELL_WRITE = {"rm", "mv", "cp", "touch", "truncate", "fallocate", "dd", "kill", "chmod", "chown", "mkdir", "tee"}
 FILTERS = {"grep", "tail", "head", "sort", "uniq", "wc", "awk", "cut", "jq", "less", "column", "tr"}
 SHELL_READ = {
     "cat",
@@ -239,6 +240,8 @@ def _in_container(words: list[str]) -> list[K]:
         return _redis_cli(args)
     if program in SHELL_READ:
         return [K.READ_ONLY]
+    if program in SHELL_WRITE:
+        return [K.MUTATING]
     raise UnknownCommand(f"unknown program {program!r}")
 
 

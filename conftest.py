@@ -45,6 +45,7 @@ def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[s
             )
         yield system.InstallReport(installed=False, seconds=0.0)
         return
+    repair_interrupted_chaos(request, cluster)
     try:
         report = system.ensure_installed(cluster)
         system.ensure_baseline_sentinels(cluster)
@@ -53,3 +54,18 @@ def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[s
     yield report
     if request.config.getoption("remove_system"):
         system.remove(cluster)
+
+
+def repair_interrupted_chaos(request: pytest.FixtureRequest, cluster: Cluster) -> None:
+    """Undo every fault a killed chaos run left (its undo record says which) before anything else runs."""
+    import os
+
+    from chaos import activities
+    from chaos import experiment as chaos_experiment
+
+    os.environ["KUBECONFIG"] = str(cluster.kubeconfig)
+    os.environ["RUNBOOK_CONTEXT"] = cluster.context or ""
+    os.environ["RUNBOOK_PATH"] = str(request.config.getoption("runbook"))
+    for mode, record in chaos_experiment.pending_undo(cluster).items():
+        print(f"REPAIR undoing {mode}, left by an interrupted run (injected at {record.get('injected_at')})")
+        activities.undo(mode)

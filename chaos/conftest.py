@@ -19,17 +19,12 @@ from fixtures.options import REPORTS
 @pytest.fixture(scope="session")
 def chaos_cluster(request: pytest.FixtureRequest, cluster: Cluster, redis_system: Any) -> Cluster:
     """The cluster, once chaos is allowed on it and faults a killed run left behind are undone."""
-    os.environ["KUBECONFIG"] = str(cluster.kubeconfig)
-    os.environ["RUNBOOK_CONTEXT"] = cluster.context or ""
-    os.environ["RUNBOOK_PATH"] = str(request.config.getoption("runbook"))
+    # (redis_system has already undone whatever a killed run left: see repair_interrupted_chaos.)
     os.environ["RUNBOOK_ALLOW_CHAOS_ON"] = ",".join(request.config.getoption("allow_chaos_on"))
     try:
         x.guard(cluster)
     except x.ChaosRefused as exc:
         pytest.fail(str(exc), pytrace=False)
-    for mode, record in x.pending_undo(cluster).items():
-        print(f"REPAIR undoing {mode} left by an interrupted run (injected at {record.get('injected_at')})")
-        activities.undo(mode)
     return cluster
 
 

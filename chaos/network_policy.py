@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chaos import faults
 from chaos.experiment import Context
 from checks.runbook.executor import Execution
-from fixtures import system
 from fixtures.waits import Seen
 
 ONLY_OWN_NAMESPACE = [{"op": "replace", "path": "/spec/ingress/0/from", "value": [{"podSelector": {}}]}]
@@ -59,16 +59,7 @@ class NetworkPolicyBlocking:
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         # Drift detection recreates the chart's policy (deleted by the fix) or reverts the patch.
-        system.flux(
-            ctx.cluster,
-            "reconcile",
-            "helmrelease",
-            ctx.names.helmrelease,
-            "-n",
-            ctx.names.namespace,
-            "--force",
-            timeout=300,
-        )
+        faults.restore_helmrelease(ctx)
         ctx.cluster.networking.read_namespaced_network_policy(ctx.names.network_policy, ctx.names.namespace)
 
 

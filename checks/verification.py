@@ -16,7 +16,7 @@ from fixtures import budgets
 from fixtures.kube import Cluster
 from fixtures.names import Client, RunbookNames
 from fixtures.runbook_source import first_line_containing
-from fixtures.system import client_metrics
+from fixtures.system import client_metrics, exec_in_client
 
 VERIFICATION = "## Verification"
 
@@ -147,17 +147,7 @@ def reports_expected_version(cluster: Cluster, names: RunbookNames, expected_pre
 
 def client_reaches_service(cluster: Cluster, names: RunbookNames, client: Client) -> CheckResult:
     command = f"nc -zv {names.service_host} {names.port}"
-    proc = cluster.kubectl(
-        "exec",
-        "-n",
-        client.namespace,
-        f"deployment/{client.deployment}",
-        "--",
-        "sh",
-        "-c",
-        command,
-        timeout=budgets.EXEC_TIMEOUT_S,
-    )
+    proc = exec_in_client(cluster, client, "sh", "-c", command, timeout=budgets.EXEC_TIMEOUT_S)
     said = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
     return CheckResult(
         f"{client.deployment} reaches redis over TCP",

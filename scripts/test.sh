@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 python3 -m fixtures.cluster up
 mkdir -p reports
-python3 -m pytest -m "unit or cluster or system or verify or runbook" --junitxml=reports/junit-tests.xml "$@"
+python3 -m pytest -m "unit or cluster or system or verify or runbook or chaos" --junitxml=reports/junit-tests.xml "$@"

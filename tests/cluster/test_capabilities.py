@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from fixtures.cluster import config
-from fixtures.kube import Cluster, kubectl_binary
+from fixtures.kube import Cluster, free_local_port, kubectl_binary
 from fixtures.pods import last_terminated_reason, wait_for_pod, waiting_reason
 from fixtures.waits import Seen, wait_for
 from tests.cluster.helpers import pod_spec, run_ready_pod
@@ -179,17 +179,11 @@ def test_kubectl_exec_and_logs(own_cluster: Cluster, namespace: str) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_kubectl_port_forward_reaches_the_pod(own_cluster: Cluster, namespace: str) -> None:
     run_ready_pod(
         own_cluster, namespace, pod_spec("server", ["sh", "-c", f"while true; do echo pong | nc -l {ECHO_PORT}; done"])
     )
-    port = _free_port()
+    port = free_local_port()
     forward = subprocess.Popen(
         [
             kubectl_binary(),

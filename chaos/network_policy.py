@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chaos import faults
@@ -19,8 +20,6 @@ class NetworkPolicyBlocking:
     data_loss_expected = False
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        import json
-
         ctx.cluster.kubectl(
             "patch",
             "networkpolicy",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chaos import faults
@@ -46,8 +47,6 @@ class OomKilled:
             "the runbook's Update block shows `resources:` at the top of values; this chart, like the "
             "runbook's Prevention section, nests it under `master:`"
         )
-        import json
-
         done.append(ctx.run_fix(ctx.command("kubectl edit helmrelease", after=issue), edit_patch=json.dumps(RAISED)))
         done.append(ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=300))
         return done

@@ -6,6 +6,7 @@ Checks only read: API gets and lists, `pods/exec` for redis-cli, nc, curl and df
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from kubernetes.client.exceptions import ApiException
 from fixtures import budgets
 from fixtures.kube import Cluster
 from fixtures.names import Client, RunbookNames
-from fixtures.runbook_source import first_line_containing
+from fixtures.runbook_source import RunbookLineMissing, first_line_containing
 from fixtures.system import client_metrics, exec_in_client
 
 VERIFICATION = "## Verification"
@@ -45,9 +46,16 @@ class CheckResult:
         }
 
 
-def runbook_line(fragment: str) -> int:
-    """The line of the runbook's Verification section a check implements."""
-    return first_line_containing(fragment, after=VERIFICATION)[0]
+def runbook_line(*fragments: str) -> int:
+    """The line of the runbook's Verification section a check implements: the first fragment found wins.
+
+    Checks pass a name-specific fragment first and a generic one after it, so that names changed with
+    options (--client, --redis-pod) still map to the runbook's step instead of failing the check.
+    """
+    for fragment in fragments:
+        with contextlib.suppress(RunbookLineMissing):
+            return first_line_containing(fragment, after=VERIFICATION)[0]
+    return 0
 
 
 def require_target(cluster: Cluster, names: RunbookNames) -> None:
@@ -119,7 +127,7 @@ def statefulset_replicas_ready(cluster: Cluster, names: RunbookNames) -> CheckRe
         "statefulset replicas ready",
         wanted > 0 and ready == wanted,
         f"{ready}/{wanted}",
-        runbook_line(f"kubectl get pod -n redis {names.pod}"),
+        runbook_line(f"kubectl get pod -n redis {names.pod}", "kubectl get pod -n"),
     )
 
 
@@ -153,7 +161,7 @@ def client_reaches_service(cluster: Cluster, names: RunbookNames, client: Client
         f"{client.deployment} reaches redis over TCP",
         proc.returncode == 0,
         said[-1][:60] if said else f"exit {proc.returncode}",
-        runbook_line(f"kubectl exec -n {client.namespace} deployment/{client.deployment}"),
+        runbook_line(f"kubectl exec -n {client.namespace} deployment/{client.deployment}", "nc -zv"),
     )
 
 
@@ -344,6 +352,6 @@ def client_logs_clean(cluster: Cluster, names: RunbookNames, client: Client, sin
         f"{client.deployment} logs free of redis errors",
         not errors,
         f"{len(errors)} redis errors {described}",
-        runbook_line(f"kubectl logs -n {client.namespace} -l {client.label}"),
+        runbook_line(f"kubectl logs -n {client.namespace} -l {client.label}", "kubectl logs -n"),
         errors[-1][:200] if errors else "",
     )

@@ -104,3 +104,10 @@ def test_names_come_from_commands_and_substitutions() -> None:
     assert ("deployment", "agent-bruno", "bruno") in names_in(cmd)
     cmd = _cmd("kubectl exec -n redis redis-master-0 -- cat /etc/redis/redis.conf")
     assert ("path", "/etc/redis/redis.conf", "redis/redis-master-0") in names_in(cmd)
+
+
+def test_checks_with_renamed_clients_still_map_to_the_runbook_step() -> None:
+    from checks.verification import runbook_line
+
+    assert runbook_line("kubectl exec -n shop deployment/cart", "nc -zv") == 273
+    assert runbook_line("no such text anywhere") == 0

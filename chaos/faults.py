@@ -57,18 +57,7 @@ def restore_helmrelease(ctx: Context) -> None:
         {"op": "replace", "path": "/spec/values", "value": baseline_values()},
         {"op": "replace", "path": "/spec/suspend", "value": False},
     ]
-    ctx.cluster.kubectl(
-        "patch",
-        "helmrelease",
-        ctx.names.helmrelease,
-        "-n",
-        ctx.names.namespace,
-        "--type",
-        "json",
-        "-p",
-        json.dumps(patch),
-        check=True,
-    )
+    json_patch(ctx, "helmrelease", ctx.names.helmrelease, patch)
     system.flux(
         ctx.cluster,
         "reconcile",
@@ -144,3 +133,10 @@ def local_path_manifest() -> Path:
     path = cluster_config.STATE / "local-path-storage.rendered.yaml"
     path.write_text(text.replace("@LOCAL_PATH_DIR@", str(cluster_config.LOCAL_PATH_DIR)))
     return path
+
+
+def json_patch(ctx: Context, kind: str, name: str, operations: list[dict[str, Any]]) -> None:
+    """`kubectl patch KIND NAME --type json` in Redis's namespace: how a hand edit breaks something."""
+    ctx.cluster.kubectl(
+        "patch", kind, name, "-n", ctx.names.namespace, "--type", "json", "-p", json.dumps(operations), check=True
+    )

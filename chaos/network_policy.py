@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chaos import faults
@@ -20,18 +19,7 @@ class NetworkPolicyBlocking:
     data_loss_expected = False
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        ctx.cluster.kubectl(
-            "patch",
-            "networkpolicy",
-            ctx.names.network_policy,
-            "-n",
-            ctx.names.namespace,
-            "--type",
-            "json",
-            "-p",
-            json.dumps(ONLY_OWN_NAMESPACE),
-            check=True,
-        )
+        faults.json_patch(ctx, "networkpolicy", ctx.names.network_policy, ONLY_OWN_NAMESPACE)
         return {"policy": ctx.names.network_policy}
 
     def symptom(self, ctx: Context) -> Seen:

@@ -8,7 +8,6 @@ StatefulSet broken by a manual edit; its reinstall must keep the claim and every
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 from typing import Any
 
@@ -99,18 +98,7 @@ class BrokenStatefulSet:
     data_loss_expected = False
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        ctx.cluster.kubectl(
-            "patch",
-            "statefulset",
-            ctx.names.statefulset,
-            "-n",
-            ctx.names.namespace,
-            "--type",
-            "json",
-            "-p",
-            json.dumps(BROKEN_COMMAND),
-            check=True,
-        )
+        faults.json_patch(ctx, "statefulset", ctx.names.statefulset, BROKEN_COMMAND)
         return {"command": BROKEN_COMMAND[0]["value"]}
 
     def symptom(self, ctx: Context) -> Seen:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,7 +241,3 @@ def detect(ctx: Context, mode: Mode, timeout: float = DETECT_TIMEOUT) -> float:
         )
     except WaitTimeout as exc:
         raise SymptomNotShown(f"runbook defect: {exc}") from None
-
-
-def now() -> float:
-    return time.time()

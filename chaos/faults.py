@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,6 @@ def patch_values(ctx: Context, values: dict[str, Any]) -> None:
 
 def request_reconcile(ctx: Context) -> None:
     """What `flux reconcile` does first, without waiting: annotate the HelmRelease."""
-    import time
-
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + f"-{os.getpid()}"
     ctx.cluster.custom.patch_namespaced_custom_object(
         HR_GROUP,

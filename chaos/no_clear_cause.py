@@ -12,7 +12,7 @@ import signal
 from typing import Any
 
 from chaos import faults
-from chaos.experiment import Context
+from chaos.experiment import Context, RecoveryFailed
 from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
@@ -116,8 +116,6 @@ class BrokenStatefulSet:
         ).metadata.uid
         ctx.notes.append(f"claim {ctx.names.pvc} kept: {pvc_uid == after}")
         if pvc_uid != after:
-            from chaos.experiment import RecoveryFailed
-
             raise RecoveryFailed(f"Step 6 replaced claim {ctx.names.pvc}: the runbook says it keeps the PVC")
         return done
 

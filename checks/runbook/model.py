@@ -117,19 +117,9 @@ class Runbook:
                 found.append(cmd)
         return found
 
-    def section(self, title_start: str) -> Section:
-        for section in self.sections:
-            if _title_matches(section.title, title_start):
-                return section
-        raise KeyError(f"no section starting {title_start!r} in {self.path}")
-
     @property
     def yaml_blocks(self) -> list[CodeBlock]:
         return [b for b in self.blocks if b.lang in ("yaml", "yml")]
-
-    @property
-    def expected_output_blocks(self) -> list[CodeBlock]:
-        return [b for b in self.blocks if b.lang == "" and b.section is not None]
 
 
 def _title_matches(title: str, start: str) -> bool:

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from chaos import runner, safety
+from chaos.errors import ChaosRefused
+from chaos.safety import Permit
+from chaos.target import Target
 from fixtures import system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import RunbookNames
@@ -34,7 +38,28 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="session")
-def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[system.InstallReport]:
+def target(request: pytest.FixtureRequest, cluster: Cluster, names: RunbookNames) -> Target:
+    """Where chaos acts: the chosen cluster and context, the runbook, its names and the allow-list."""
+    return Target(
+        kubeconfig=cluster.kubeconfig,
+        context=cluster.context,
+        runbook=Path(request.config.getoption("runbook")).resolve(),
+        names=names,
+        allow_chaos_on=frozenset(request.config.getoption("allow_chaos_on")),
+    )
+
+
+@pytest.fixture(scope="session")
+def permit(target: Target) -> Permit:
+    """The safety gate's permit to change the target cluster; the test fails in one line without one."""
+    try:
+        return safety.authorize(target)
+    except ChaosRefused as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_system(request: pytest.FixtureRequest, cluster: Cluster, target: Target) -> Iterator[system.InstallReport]:
     """Redis (through Flux) and its clients, installed and healthy; left in place unless --remove-system."""
     if not cluster.created_by_suite():
         if not system.is_healthy(cluster):
@@ -45,7 +70,8 @@ def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[s
             )
         yield system.InstallReport(installed=False, seconds=0.0)
         return
-    repair_interrupted_chaos(request, cluster)
+    # Undo every fault a killed chaos run left (its undo record says what was there) before anything else runs.
+    runner.repair(safety.authorize(target))
     try:
         report = system.ensure_installed(cluster)
         system.ensure_baseline_sentinels(cluster)
@@ -54,18 +80,3 @@ def redis_system(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[s
     yield report
     if request.config.getoption("remove_system"):
         system.remove(cluster)
-
-
-def repair_interrupted_chaos(request: pytest.FixtureRequest, cluster: Cluster) -> None:
-    """Undo every fault a killed chaos run left (its undo record says which) before anything else runs."""
-    import os
-
-    from chaos import activities
-    from chaos import experiment as chaos_experiment
-
-    os.environ["KUBECONFIG"] = str(cluster.kubeconfig)
-    os.environ["RUNBOOK_CONTEXT"] = cluster.context or ""
-    os.environ["RUNBOOK_PATH"] = str(request.config.getoption("runbook"))
-    for mode, record in chaos_experiment.pending_undo(cluster).items():
-        print(f"REPAIR undoing {mode}, left by an interrupted run (injected at {record.get('injected_at')})")
-        activities.undo(mode)

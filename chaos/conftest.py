@@ -1,8 +1,7 @@
-"""Fixtures of the chaos experiments: the guard, repair of killed runs, running and journaling an experiment."""
+"""Fixtures of the chaos experiments: the permit, running and journaling an experiment, stopping on Ctrl-C."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,22 +9,16 @@ from typing import Any
 
 import pytest
 
-from chaos import activities, journal, toolkit
-from chaos import experiment as x
-from fixtures.kube import Cluster
+from chaos import journal, records, runner, toolkit
+from chaos.safety import Permit
+from chaos.target import Target
 from fixtures.options import REPORTS
 
 
 @pytest.fixture(scope="session")
-def chaos_cluster(request: pytest.FixtureRequest, cluster: Cluster, redis_system: Any) -> Cluster:
-    """The cluster, once chaos is allowed on it and faults a killed run left behind are undone."""
-    # (redis_system has already undone whatever a killed run left: see repair_interrupted_chaos.)
-    os.environ["RUNBOOK_ALLOW_CHAOS_ON"] = ",".join(request.config.getoption("allow_chaos_on"))
-    try:
-        x.guard(cluster)
-    except x.ChaosRefused as exc:
-        pytest.fail(str(exc), pytrace=False)
-    return cluster
+def chaos_permit(permit: Permit, redis_system: Any) -> Permit:
+    """The permit, once Redis is installed and whatever a killed run left is undone (by redis_system)."""
+    return permit
 
 
 @pytest.fixture(scope="session")
@@ -37,22 +30,34 @@ def chaos_run_dir() -> Iterator[Path]:
 
 
 @pytest.fixture
-def run_chaos(chaos_cluster: Cluster, chaos_run_dir: Path) -> Iterator[Callable[..., dict[str, Any]]]:
-    """Run one experiment through chaoslib; journal it; undo again in teardown if anything was left."""
-    ran: list[str] = []
+def run_chaos(chaos_permit: Permit, target: Target, chaos_run_dir: Path) -> Iterator[Callable[..., dict[str, Any]]]:
+    """Run one experiment file through chaoslib against the target; journal it. After Ctrl-C the experiment's
+    rollback has run (or its record is kept, if interrupted again) and the session stops: no next fault."""
+    interrupted: list[str] = []
 
-    def run(mode: str, document: dict[str, Any] | None = None, name: str | None = None) -> dict[str, Any]:
-        ran.append(mode)
+    def run(mode: str, name: str | None = None, **overrides: str) -> dict[str, Any]:
         started = time.monotonic()
-        result = toolkit.run(mode, document)
+        try:
+            result = toolkit.run(mode, target, **overrides)
+        except KeyboardInterrupt:
+            interrupted.append(mode)
+            raise
         row = journal.summary_row(name or mode, result, time.monotonic() - started)
         journal.write(chaos_run_dir, name or mode, result, row)
+        if result.get("status") == "aborted" and result.get("refused"):
+            pytest.fail(result["refused"], pytrace=False)
+        if result.get("status") == "interrupted":
+            interrupted.append(mode)
+            # Chaos Toolkit caught the Ctrl-C and ran the rollback; stop the session so no further fault is injected.
+            raise KeyboardInterrupt(f"chaos run interrupted during {name or mode}; its rollback ran")
         return row
 
     yield run
-    for mode in ran:
-        if mode in x.pending_undo(chaos_cluster):
-            activities.undo(mode)
+    if interrupted:
+        return  # an interrupted rollback keeps its record for the next run: do not fight the user's Ctrl-C
+    for mode, record in records.pending(chaos_permit.cluster).items():
+        print(f"UNDO again {mode}: its record is still pending after the experiment")
+        runner.undo_record(chaos_permit, mode, record)
 
 
 def assert_recovered(row: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chaos.experiment import ESCALATION_S
+from fixtures.budgets import ESCALATION_S
 
 
 def activity_output(journal: dict[str, Any], name: str) -> dict[str, Any]:
@@ -21,6 +21,9 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
     detect = activity_output(journal, "runbook-diagnosis-shows-symptom")
     verified = activity_output(journal, "verified-and-sentinels-intact")
     failed = [e["activity"]["name"] for e in journal.get("run", []) if e.get("status") != "succeeded"]
+    before = (journal.get("steady_states") or {}).get("before")
+    if before is not None and not before.get("steady_state_met"):
+        failed.insert(0, "steady state before the fault (Redis was not healthy: nothing was injected)")
     return {
         "mode": mode,
         "status": journal.get("status"),

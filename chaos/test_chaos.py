@@ -7,20 +7,13 @@ verify (the runbook's checks pass, no sentinel key lost), then undo. Journals go
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from chaos import toolkit
 from chaos.conftest import assert_recovered
 
 pytestmark = pytest.mark.chaos
-
-# Property examples: each is a whole experiment (about a minute). CI keeps it small; a game day
-# raises it with RUNBOOK_CONFIG_EXAMPLES.
-CONFIG_EXAMPLES = int(os.environ.get("RUNBOOK_CONFIG_EXAMPLES", "2"))
 
 
 def test_oom_killed_pod_recovers_after_limit_raised(run_chaos) -> None:
@@ -88,14 +81,18 @@ BAD_NUMBER = st.tuples(
 WRONG_ARITY = st.sampled_from(["save 900", "maxmemory", "bind", "rename-command CONFIG"])
 
 
-@settings(
-    max_examples=CONFIG_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-@given(directive=st.one_of(UNKNOWN_DIRECTIVE, BAD_VALUE, BAD_NUMBER, WRONG_ARITY))
-def test_any_invalid_config_is_detected_and_recovered(run_chaos, directive: str) -> None:
-    document = toolkit.experiment("bad-config", directive=directive)
-    assert_recovered(run_chaos("bad-config", document, name=f"bad-config[{directive}]"))
+def test_any_invalid_config_is_detected_and_recovered(run_chaos, request: pytest.FixtureRequest) -> None:
+    # Each example is a whole experiment (about a minute): CI keeps the count small (--config-examples).
+    @settings(
+        max_examples=request.config.getoption("config_examples"),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate),  # no shrinking: every attempt is a whole experiment
+    )
+    @given(directive=st.one_of(UNKNOWN_DIRECTIVE, BAD_VALUE, BAD_NUMBER, WRONG_ARITY))
+    def recovers(directive: str) -> None:
+        assert_recovered(run_chaos("bad-config", name=f"bad-config[{directive}]", directive=directive))
+
+    recovers()

@@ -1,4 +1,4 @@
-"""Chaos Toolkit experiment documents for each failure mode, and running them.
+"""Chaos Toolkit experiment documents for each failure mode, and running them from pytest.
 
 `python -m chaos.toolkit` (re)writes chaos/experiments/<mode>.json; a unit test keeps them equal to
 what this module generates. The same files run through pytest and through `chaos run`.
@@ -12,45 +12,46 @@ from pathlib import Path
 from typing import Any
 
 from chaos.modes import MODES
+from chaos.target import Target, configuration_block
 
 EXPERIMENTS = Path(__file__).resolve().parent / "experiments"
 ACTIVITIES = "chaos.activities"
+CONTROL = "chaos.control"
+ROLLBACKS_ALWAYS = {"runtime": {"rollbacks": {"strategy": "always"}}}
 
 
-def _activity(kind: str, name: str, func: str, arguments: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "name": name,
-        "provider": {"type": "python", "module": ACTIVITIES, "func": func, "arguments": arguments},
-        **extra,
-    }
+def _activity(kind: str, name: str, func: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "name": name, "provider": {"type": "python", "module": ACTIVITIES, "func": func}, **extra}
 
 
-def experiment(mode_name: str, **arguments: Any) -> dict[str, Any]:
-    """The experiment document; `arguments` (e.g. directive= for bad-config) go to every activity."""
+def experiment(mode_name: str) -> dict[str, Any]:
+    """The experiment document of one failure mode."""
     mode = MODES[mode_name]
-    args = {"mode": mode.name, **arguments}
     return {
         "version": "1.0.0",
         "title": f"Redis recovers from '{mode.title}' by the runbook's own procedure",
         "description": (
             f"Inject the failure mode the runbook documents under '{mode.runbook_section}', check that the "
             "runbook's diagnosis shows the documented symptom, recover with the runbook's fix commands, and "
-            "verify with the runbook's Verification checks that Redis is back and no sentinel key was lost."
+            "verify with the runbook's Verification checks that Redis is back and no sentinel key was lost. "
+            "The target comes from `configuration` (environment variables for `chaos run`); a cluster that "
+            "`python -m fixtures.cluster up` did not create needs RUNBOOK_ALLOW_CHAOS_ON=<context>."
         ),
         "tags": ["redis", "runbook", mode.name],
+        "configuration": {**configuration_block(), "failure_mode": mode.name, "directive": ""},
+        "controls": [{"name": "redis-runbook-safety-gate", "provider": {"type": "python", "module": CONTROL}}],
         "steady-state-hypothesis": {
             "title": "every runbook verification check passes",
-            "probes": [_activity("probe", "verification-checks-pass", "steady_state", args, tolerance=True)],
+            "probes": [_activity("probe", "verification-checks-pass", "steady_state", tolerance=True)],
         },
         "method": [
-            _activity("action", "write-sentinel-keys", "write_sentinels", args),
-            _activity("action", f"inject-{mode.name}", "inject", args),
-            _activity("probe", "runbook-diagnosis-shows-symptom", "detect", args),
-            _activity("action", "runbook-recovery-procedure", "recover", args),
-            _activity("probe", "verified-and-sentinels-intact", "verify_recovered", args),
+            _activity("action", "write-sentinel-keys", "write_sentinels"),
+            _activity("action", f"inject-{mode.name}", "inject"),
+            _activity("probe", "runbook-diagnosis-shows-symptom", "detect"),
+            _activity("action", "runbook-recovery-procedure", "recover"),
+            _activity("probe", "verified-and-sentinels-intact", "verify_recovered"),
         ],
-        "rollbacks": [_activity("action", f"undo-{mode.name}", "undo", args)],
+        "rollbacks": [_activity("action", f"undo-{mode.name}", "undo")],
     }
 
 
@@ -68,14 +69,15 @@ def write_all() -> list[Path]:
     return paths
 
 
-def run(mode_name: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the experiment file (or `document`) through chaoslib with rollbacks always on; return the journal."""
+def run(mode_name: str, target: Target, **overrides: str) -> dict[str, Any]:
+    """Run the mode's experiment file through chaoslib against `target` (given as configuration values, so
+    nothing goes through the environment); `overrides` set other configuration keys (e.g. directive)."""
     from chaoslib.experiment import run_experiment
     from chaoslib.loader import load_experiment
 
-    document = document or load_experiment(str(experiment_path(mode_name)))
-    settings = {"runtime": {"rollbacks": {"strategy": "always"}}}
-    return run_experiment(document, settings=settings)
+    document = load_experiment(str(experiment_path(mode_name)))
+    variables = {**target.as_configuration(), **overrides}
+    return run_experiment(document, settings=ROLLBACKS_ALWAYS, experiment_vars=(variables, {}))
 
 
 if __name__ == "__main__":

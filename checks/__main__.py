@@ -14,6 +14,7 @@ from pathlib import Path
 from checks.runbook import drift
 from checks.runbook.classify import UnknownCommand
 from checks.runbook.executor import Executor, Outcome
+from checks.runbook.model import CommandClass as K
 from checks.runbook.parser import RunbookParseError, parse_file
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.options import REPORTS
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         "--kubeconfig", type=Path, default=None, help="kubeconfig (default: $KUBECONFIG or the local cluster's)"
     )
     parser.add_argument("--context", default=None, help="kubeconfig context (default: its current one)")
+    parser.add_argument("--reports", type=Path, default=REPORTS, help="where the tables go (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         runbook = parse_file(args.runbook)
@@ -53,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         executor.close()
     names = drift.check_names(runbook, cluster)
-    table, data = drift.write_report(rows, names, REPORTS)
+    table, data = drift.write_report(rows, names, args.reports)
     print(table.read_text())
-    bad_rows = [r for r in rows if r.outcome not in (Outcome.PASSED, Outcome.NOT_RUN)]
+    # A command the classifier cannot prove read-only is not run, and is a problem of the runbook (or the gate).
+    unknown = {c.line for c in runbook.commands if K.UNKNOWN in c.classes}
+    bad_rows = [r for r in rows if r.outcome not in (Outcome.PASSED, Outcome.NOT_RUN) or r.line in unknown]
     bad_names = [n for n in names if not n.exists]
     for r in bad_rows:
-        print(f"line {r.line}: {r.outcome}: {r.reason}", file=sys.stderr)
+        print(f"line {r.line}: {r.outcome}: {r.reason or r.ran}", file=sys.stderr)  # not run: `ran` says why
     for n in bad_names:
         print(f"line {n.line}: {n.kind} {n.name!r} not found (nearest: {n.nearest})", file=sys.stderr)
     ran = sum(1 for r in rows if r.outcome != Outcome.NOT_RUN)

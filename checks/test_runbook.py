@@ -13,6 +13,7 @@ import pytest
 
 from checks.runbook import drift
 from checks.runbook.executor import Executor, Outcome
+from checks.runbook.model import CommandClass as K
 from checks.runbook.model import Runbook
 from checks.runbook.parser import parse_file
 from fixtures.kube import Cluster
@@ -70,6 +71,11 @@ def test_every_name_the_runbook_uses_exists(name_findings: list[drift.NameFindin
         f" (nearest: {f.nearest})"
         for f in missing
     )
+
+
+def test_the_gate_understands_every_command_of_the_runbook(runbook: Runbook) -> None:
+    unknown = [c for c in runbook.commands if K.UNKNOWN in c.classes]
+    assert not unknown, "; ".join(f"runbook line {c.line} `{c.text}`: not proven read-only, not run" for c in unknown)
 
 
 def test_table_covers_every_command_of_the_runbook(

@@ -5,12 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
 bash scripts/setup.sh
-python3 -m fixtures.cluster up
+source scripts/env.sh
+.venv/bin/python -m fixtures.cluster up
 mkdir -p reports
 status=0
-python3 -m pytest -m "system or runbook" --junitxml=reports/junit-runbook.xml "$@" || status=1
-python3 -m pytest -m chaos --junitxml=reports/junit-chaos.xml "$@" || status=1
-python3 -m pytest -m verify --junitxml=reports/junit-verify.xml "$@" || status=1
-python3 -m checks.benchmark --runs 3 || status=1
-python3 -m fixtures.report --wall-seconds $(( $(date +%s) - started ))
+.venv/bin/python -m pytest -m "system or runbook" --junitxml=reports/junit-runbook.xml "$@" || status=1
+.venv/bin/python -m pytest -m chaos --junitxml=reports/junit-chaos.xml "$@" || status=1
+.venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@" || status=1
+.venv/bin/python -m checks.benchmark --runs 3 || status=1
+.venv/bin/python -m fixtures.report --wall-seconds $(( $(date +%s) - started ))
 exit $status

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install everything the suite needs on a fresh Debian machine: system packages and the
-# pinned Python dependencies. Idempotent: a second run installs nothing.
+# Install everything the suite needs on a fresh Debian machine: system packages, a Go toolchain when
+# the machine has none new enough, and the pinned Python dependencies in .venv (the global Python is
+# left alone). Idempotent: a second run installs nothing. Callers source scripts/env.sh afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/env.sh
 
 DEBIAN_PACKAGES=(
   containerd runc containernetworking-plugins iptables ipset conntrack iproute2
-  mmdebstrap busybox-static openssl ca-certificates
+  mmdebstrap busybox-static openssl ca-certificates curl python3-venv
 )
 
 missing=()
@@ -19,14 +21,73 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! command -v go >/dev/null; then
-  echo "setup: no Go toolchain on PATH; install Go 1.24 or newer (Kubernetes is built from its modules)" >&2
-  exit 1
+# Go: the builds run with GOTOOLCHAIN=local, so the highest `go` line of the wrapper modules is a hard minimum.
+go_min=$(sed -n 's/^go \([0-9.]*\)$/\1/p' fixtures/cluster/gomod/*/go.mod fixtures/cluster/pause/go.mod | sort -V | tail -1)
+
+version_at_least() { [[ $(printf '%s\n' "$2" "$1" | sort -V | head -1) == "$2" ]]; }
+
+install_go() {
+  local name=golang.org/toolchain@v0.0.1-go$go_version.linux-amd64
+  local url=https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go$go_version.linux-amd64.zip
+  local tmp=$go_dir.partial
+  if [[ $(uname -m) != x86_64 ]]; then
+    echo "setup: no pinned Go toolchain for $(uname -m): put Go $go_min or newer on PATH" >&2
+    exit 1
+  fi
+  if ! version_at_least "$go_version" "$go_min"; then
+    echo "setup: go_version $go_version in scripts/env.sh is older than the go.mod minimum $go_min: bump it" >&2
+    exit 1
+  fi
+  echo "setup: installing Go $go_version from the Go module proxy into $go_dir"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  if ! curl -fsSL --retry 3 -o "$tmp/go.zip" "$url"; then
+    echo "setup: downloading $url failed: check access to proxy.golang.org or put Go $go_min or newer on PATH" >&2
+    exit 1
+  fi
+  # Check the zip's hash the way go.sum does (dirhash h1), then unpack it with its file modes.
+  python3 - "$tmp/go.zip" "$go_zip_h1" "$tmp" <<'EOF'
+import base64, hashlib, os, sys, zipfile
+path, want, dest = sys.argv[1:]
+with zipfile.ZipFile(path) as z:
+    names = sorted(z.namelist())
+    summary = "".join(f"{hashlib.sha256(z.read(n)).hexdigest()}  {n}\n" for n in names)
+    got = "h1:" + base64.b64encode(hashlib.sha256(summary.encode()).digest()).decode()
+    if got != want:
+        sys.exit(f"setup: {path} hashes to {got}, not {want} (scripts/env.sh): "
+                 "a bad download or a wrong pin; run setup again")
+    for info in z.infolist():
+        os.chmod(z.extract(info, dest), (info.external_attr >> 16) & 0o777 or 0o644)
+EOF
+  local got
+  got=$(GOTOOLCHAIN=local "$tmp/$name/bin/go" env GOVERSION)
+  if [[ $got != "go$go_version" ]]; then
+    echo "setup: the downloaded toolchain reports '$got', not go$go_version: delete $tmp and retry" >&2
+    exit 1
+  fi
+  rm -rf "$go_dir"
+  mv "$tmp/$name" "$go_dir"
+  rm -rf "$tmp"
+}
+
+have_go=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null || true)
+if ! version_at_least "${have_go#go}" "$go_min"; then
+  install_go
+  source scripts/env.sh
 fi
 
-stamp=/var/cache/redis-runbook/pip-$(sha256sum pyproject.toml | cut -c1-16)
-if [[ ! -f $stamp ]] || ! python3 -c "import pytest_kind, kubernetes, redis, chaoslib, hypothesis, yaml" 2>/dev/null; then
-  echo "setup: installing Python dependencies (pinned in pyproject.toml)"
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore ".[dev]"
-  mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+# Python: the pinned dependencies and this project (editable) in .venv.
+if [[ -d .venv ]] && ! .venv/bin/python -c "" 2>/dev/null; then
+  echo "setup: .venv is broken (no working python); recreating it"
+  rm -rf .venv
+fi
+if [[ ! -d .venv ]]; then
+  echo "setup: creating .venv with $(python3 --version)"
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [[ ! -f $stamp ]] || ! .venv/bin/python -c "import pytest_kind, kubernetes, redis, chaoslib, hypothesis, yaml" 2>/dev/null; then
+  echo "setup: installing Python dependencies (pinned in pyproject.toml) into .venv"
+  rm -f .venv/.installed-*
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  touch "$stamp"
 fi

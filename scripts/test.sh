@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-python3 -m fixtures.cluster up
+source scripts/env.sh
+.venv/bin/python -m fixtures.cluster up
 mkdir -p reports
-python3 -m pytest -m "unit or cluster or system or verify or runbook or chaos" --junitxml=reports/junit-tests.xml "$@"
+.venv/bin/python -m pytest -m "unit or cluster or system or verify or runbook or chaos" --junitxml=reports/junit-tests.xml "$@"

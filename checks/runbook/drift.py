@@ -86,6 +86,8 @@ class NameFinding:
 
 
 def not_run_reason(cmd: Command) -> str:
+    if K.UNKNOWN in cmd.classes:
+        return "unknown command: not proven read-only, not run (teach checks/runbook/classify.py what it does)"
     if K.MUTATING in cmd.classes:
         return "mutating fix: runs in the chaos experiments, not against the healthy system"
     if K.INTERACTIVE in cmd.classes:
@@ -147,7 +149,7 @@ def names_in(cmd: Command) -> list[tuple[str, str, str]]:
                 words = words[1:]
             if words[:1] in (["kubectl"], ["flux"]):
                 found += [n for n in _names_in_words(words) if SUBSTITUTED not in n[1]]
-    if K.MUTATING in cmd.classes:
+    if not set(cmd.classes) <= RUNNABLE:  # paths are looked up by exec: only for commands proven read-only
         found = [n for n in found if n[0] != "path"]
     return found
 

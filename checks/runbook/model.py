@@ -11,6 +11,7 @@ class CommandClass(StrEnum):
 
     READ_ONLY = "read-only diagnosis"
     MUTATING = "mutating fix"
+    UNKNOWN = "unknown: not run"  # the classifier cannot prove it read-only: never run, reported
     INTERACTIVE = "interactive"
     LONG_RUNNING = "long-running"
     PLACEHOLDER = "needs a placeholder"

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from chaos.safety import Permit
 from fixtures.kube import Cluster
 from fixtures.names import RUNBOOK
 from fixtures.pods import is_ready, wait_for_pod
@@ -26,7 +27,8 @@ def _replaced_and_ready(old_uid: str):
     return lambda pod: pod.metadata.uid != old_uid and is_ready(pod)
 
 
-def test_data_written_through_service_survives_pod_deletion(cluster: Cluster) -> None:
+def test_data_written_through_service_survives_pod_deletion(permit: Permit) -> None:
+    cluster = permit.cluster  # deleting Redis's pod needs the safety gate's permit
     marker = uuid.uuid4().hex
     keys = {f"selftest:{marker}:{i}": f"value-{i}" for i in range(KEYS)}
     with through_service(cluster) as redis:
@@ -69,7 +71,8 @@ def _error_logged_since(cluster: Cluster, client, since: float) -> Seen:
     return Seen(bool(errors), "no redis error logged yet")
 
 
-def test_outage_shows_in_client_logs_and_metrics_within_seconds(cluster: Cluster) -> None:
+def test_outage_shows_in_client_logs_and_metrics_within_seconds(permit: Permit) -> None:
+    cluster = permit.cluster  # scaling Redis to zero needs the safety gate's permit
     wait_until_clients_see_redis(cluster)
     started = time.time()
     _scale_redis(cluster, 0)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from chaos.safety import Permit
 from fixtures.cluster import config as cluster_config
 from fixtures.kube import Cluster
 from tests.verify_runner import run_verify
@@ -26,8 +27,9 @@ READER_RULES = [
 
 
 @pytest.fixture
-def read_only_kubeconfig(cluster: Cluster, tmp_path: Path) -> Iterator[Path]:
+def read_only_kubeconfig(permit: Permit, tmp_path: Path) -> Iterator[Path]:
     """A kubeconfig for a ServiceAccount bound to READER_RULES only; removed afterwards."""
+    cluster = permit.cluster  # creating RBAC objects needs the safety gate's permit
     rbac = cluster.api_client
     from kubernetes.client import RbacAuthorizationV1Api
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_experiment_file_is_what_the_code_generates(mode: str) -> None:
     on_disk = json.loads(toolkit.experiment_path(mode).read_text())
-    assert on_disk == toolkit.experiment(mode), f"run `python3 -m chaos.toolkit` to regenerate {mode}.json"
+    assert on_disk == toolkit.experiment(mode), f"run `.venv/bin/python -m chaos.toolkit` to regenerate {mode}.json"
 
 
 def test_every_issue_and_recovery_step_of_the_runbook_has_a_failure_mode() -> None:
@@ -68,3 +68,9 @@ def test_a_failed_activity_is_reported_even_when_chaostoolkit_says_completed() -
     fake = {"status": "completed", "run": [{"activity": {"name": "inject-oom"}, "status": "failed"}]}
     row = journal.summary_row("oom", fake, 1.0)
     assert row["failed_activities"] == ["inject-oom"] and not row["within_escalation"]
+
+
+def test_an_unhealthy_start_is_a_failure_not_a_pass() -> None:
+    fake = {"status": "completed", "steady_states": {"before": {"steady_state_met": False}}, "run": []}
+    row = journal.summary_row("oom", fake, 1.0)
+    assert row["failed_activities"] and "nothing was injected" in row["failed_activities"][0]

@@ -4,29 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaos import faults
-from chaos.experiment import Context
+from chaos import levers
+from chaos.modes.base import Context, FailureMode
 from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
 ONLY_OWN_NAMESPACE = [{"op": "replace", "path": "/spec/ingress/0/from", "value": [{"podSelector": {}}]}]
 
 
-class NetworkPolicyBlocking:
+class NetworkPolicyBlocking(FailureMode):
     name = "network-policy"
     title = "Network Policy Blocking"
     runbook_section = "Issue: Network Policy Blocking"
-    data_loss_expected = False
+
+    def snapshot(self, ctx: Context) -> dict[str, Any]:
+        return {"networkpolicy": levers.snapshot_network_policy(ctx)}
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        faults.json_patch(ctx, "networkpolicy", ctx.names.network_policy, ONLY_OWN_NAMESPACE)
+        levers.json_patch(ctx, "networkpolicy", ctx.names.network_policy, ONLY_OWN_NAMESPACE)
         return {"policy": ctx.names.network_policy}
 
     def symptom(self, ctx: Context) -> Seen:
         blocked = []
         for client in ctx.names.clients:
             execution = ctx.run(
-                ctx.command(f"kubectl exec -n {client.namespace} deployment/{client.deployment}"), timeout=30
+                ctx.command(f"kubectl exec -n {client.namespace} deployment/{client.deployment}"),
+                timeout=30,
+                timeout_is_state=True,  # a connect that hangs on dropped packets is what blocking looks like
             )
             if execution.exit_code != 0:
                 blocked.append(client.deployment)
@@ -45,9 +49,5 @@ class NetworkPolicyBlocking:
         return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        # Drift detection recreates the chart's policy (deleted by the fix) or reverts the patch.
-        faults.restore_helmrelease(ctx)
-        ctx.cluster.networking.read_namespaced_network_policy(ctx.names.network_policy, ctx.names.namespace)
-
-
-MODE = NetworkPolicyBlocking()
+        # The runbook's fix deleted the policy (Flux drift detection may already have recreated it).
+        levers.restore_network_policy(ctx, record["networkpolicy"])

@@ -5,31 +5,38 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chaos import faults
-from chaos.experiment import Context
+from chaos import levers
+from chaos.modes.base import Context, FailureMode
 from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
 BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
-BALLAST_PREFIX = "chaos:ballast:"
 TOO_SMALL = {"master": {"resources": {"limits": {"memory": "48Mi"}, "requests": {"memory": "32Mi"}}}}
 # The runbook's "# Update:" block under `kubectl edit helmrelease`: limit 512Mi, request 256Mi.
 RAISED = {
     "spec": {"values": {"master": {"resources": {"limits": {"memory": "512Mi"}, "requests": {"memory": "256Mi"}}}}}
 }
-FILL = f"for i=1,{BALLAST_KEYS} do redis.call('SET', '{BALLAST_PREFIX}'..i, string.rep('x', 1000)) end return 1"
 
 
-class OomKilled:
+def ballast_prefix(run_id: str) -> str:
+    """Keys the run writes carry its id: undo deletes exactly these."""
+    return f"chaos:{run_id}:ballast:"
+
+
+class OomKilled(FailureMode):
     name = "oom"
     title = "Pod OOMKilled (Out of Memory)"
     runbook_section = "Issue: Pod OOMKilled"
-    data_loss_expected = False
+
+    def snapshot(self, ctx: Context) -> dict[str, Any]:
+        return {"helmrelease": levers.snapshot_helmrelease(ctx), "ballast_prefix": ballast_prefix(ctx.run_id)}
 
     def inject(self, ctx: Context) -> dict[str, Any]:
         # The data grew; then the limit in the HelmRelease was set below what the data needs.
-        faults.redis_cli(ctx, "eval", FILL, "0")
-        faults.patch_values(ctx, TOO_SMALL)
+        prefix = ctx.record["ballast_prefix"]
+        fill = f"for i=1,{BALLAST_KEYS} do redis.call('SET', '{prefix}'..i, string.rep('x', 1000)) end return 1"
+        levers.redis_cli(ctx, "eval", fill, "0")
+        levers.patch_values(ctx, TOO_SMALL)
         return {"ballast_keys": BALLAST_KEYS, "limit": "48Mi"}
 
     def symptom(self, ctx: Context) -> Seen:
@@ -52,13 +59,11 @@ class OomKilled:
         return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        faults.restore_helmrelease(ctx)
+        levers.restore_helmrelease(ctx, record["helmrelease"])
+        prefix = record["ballast_prefix"]
         ctx.cluster.exec(
             ctx.names.namespace,
             ctx.names.pod,
-            ["sh", "-c", f"redis-cli --scan --pattern '{BALLAST_PREFIX}*' | xargs -r -n 1000 redis-cli del"],
+            ["sh", "-c", f"redis-cli --scan --pattern '{prefix}*' | xargs -r -n 1000 redis-cli del"],
             timeout=120,
         )
-
-
-MODE = OomKilled()

@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chaos import faults
-from chaos.experiment import Context
+from chaos import levers
+from chaos.modes.base import Context, FailureMode
 from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
 BAD_TAG = "7.0.15-does-not-exist"
 
 
-class ImagePullError:
+class ImagePullError(FailureMode):
     name = "image-pull"
     title = "Image Pull Error"
     runbook_section = "Issue: Image Pull Error"
-    data_loss_expected = False
+
+    def snapshot(self, ctx: Context) -> dict[str, Any]:
+        return {"helmrelease": levers.snapshot_helmrelease(ctx)}
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        faults.patch_values(ctx, {"image": {"tag": BAD_TAG}})
+        levers.patch_values(ctx, {"image": {"tag": BAD_TAG}})
         return {"tag": BAD_TAG}
 
     def symptom(self, ctx: Context) -> Seen:
@@ -36,15 +38,12 @@ class ImagePullError:
         # The Image Pull section stops at diagnosis; the image is restored the way the runbook changes
         # HelmRelease values elsewhere (Pod OOMKilled): kubectl edit helmrelease, then flux reconcile.
         ctx.notes.append("restore the image via the runbook's `kubectl edit helmrelease` + `flux reconcile` (OOM fix)")
-        tag = faults.baseline_values().get("image", {}).get("tag", "7.0.15")
-        patch = json.dumps({"spec": {"values": {"image": {"tag": tag}}}})
-        done.append(ctx.run_fix(ctx.command("kubectl edit helmrelease"), edit_patch=patch))
+        prior_image = ctx.record["helmrelease"]["values"].get("image", {})
+        patch = {"spec": {"values": {"image": {"tag": prior_image.get("tag")}}}}  # None removes the override
+        done.append(ctx.run_fix(ctx.command("kubectl edit helmrelease"), edit_patch=json.dumps(patch)))
         ctx.notes.append("flux reconcile waits for the failed upgrade's 90 s readiness timeout to expire first")
         done.append(ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis"), timeout=300))
         return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        faults.restore_helmrelease(ctx)
-
-
-MODE = ImagePullError()
+        levers.restore_helmrelease(ctx, record["helmrelease"])

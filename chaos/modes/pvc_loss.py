@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes.client import StorageV1Api
-from kubernetes.client.exceptions import ApiException
 
-from chaos import faults
-from chaos.experiment import Context
+from chaos import levers
+from chaos.modes.base import Context, FailureMode
 from checks.runbook.executor import Execution
 from checks.runbook.parser import parse
 from fixtures import system
 from fixtures.waits import Seen
 
 
-class PvcLoss:
+class PvcLoss(FailureMode):
     name = "pvc-loss"
     title = "PVC lost (claim deleted, StorageClass missing)"
     runbook_section = "Issue: Persistent Volume Issues"
     # Deleting the claim deletes the volume (reclaim policy Delete): the runbook has no restore step,
     # and its Step 6 warns of data loss. The loss is measured and reported, not hidden.
     data_loss_expected = True
+
+    def snapshot(self, ctx: Context) -> dict[str, Any]:
+        return {"storageclass": levers.snapshot_storage_class(ctx)}
 
     def inject(self, ctx: Context) -> dict[str, Any]:
         StorageV1Api(ctx.cluster.api_client).delete_storage_class(ctx.names.storageclass)
@@ -39,21 +44,18 @@ class PvcLoss:
         done = [ctx.run(cmd) for cmd in ctx.runbook.under("Issue: Persistent Volume Issues") if "exec" not in cmd.text]
         classes = next(e for e in done if e.original.strip() == "kubectl get storageclass")
         ctx.notes.append(f"`kubectl get storageclass` showed: {classes.stdout.strip() or classes.stderr.strip()}")
-        # "If PVC pending, check storage class": the check shows `standard` missing; recreate it.
-        restore = parse(f"```bash\nkubectl apply -f {faults.local_path_manifest()}\n```\n").commands[0]
+        # "If PVC pending, check storage class": the check shows the class missing; the suite recreates it
+        # as it was before the fault (the runbook has no command for this).
+        manifest = Path(tempfile.mkdtemp(prefix="runbook-sc-")) / "storageclass.yaml"
+        manifest.write_text(yaml.safe_dump(ctx.record["storageclass"]))
+        restore = parse(f"```bash\nkubectl apply -f {manifest}\n```\n").commands[0]
         restore.line = classes.line
         ctx.notes.append(f"the runbook says 'check storage class' without a fix command; the suite ran: {restore.text}")
         done.append(ctx.run_fix(restore))
         return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        try:
-            StorageV1Api(ctx.cluster.api_client).read_storage_class(ctx.names.storageclass)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
-            ctx.cluster.kubectl("apply", "-f", str(faults.local_path_manifest()), check=True)
-        system.ensure_baseline_sentinels(ctx.cluster, ctx.names)
-
-
-MODE = PvcLoss()
+        levers.restore_storage_class(ctx, record["storageclass"])
+        levers.wait_redis_ready(ctx, "after restoring the StorageClass")
+        if ctx.permit.local:  # the suite's own baseline keys (verify's sentinel check), lost with the claim
+            system.ensure_baseline_sentinels(ctx.cluster, ctx.names)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chaos import faults
-from chaos.experiment import Context
+from chaos import levers
+from chaos.modes.base import Context, FailureMode
 from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
@@ -13,18 +13,20 @@ DEFAULT_DIRECTIVE = "maxmemory-policy sometimes-lru"
 FLUX_WAIT = 150
 
 
-class BadConfig:
+class BadConfig(FailureMode):
     name = "bad-config"
     title = "Configuration Error"
     runbook_section = "Issue: Configuration Error"
-    data_loss_expected = False
 
     def __init__(self, directive: str = DEFAULT_DIRECTIVE) -> None:
         self.directive = directive
 
+    def snapshot(self, ctx: Context) -> dict[str, Any]:
+        # The runbook's fix suspends and resumes the HelmRelease: a run killed in between leaves it suspended.
+        return {"configmap": levers.snapshot_configmap(ctx), "helmrelease": levers.snapshot_helmrelease(ctx)}
+
     def inject(self, ctx: Context) -> dict[str, Any]:
-        cm = ctx.cluster.core.read_namespaced_config_map(ctx.names.configmap, ctx.names.namespace)
-        broken = cm.data["redis.conf"].rstrip("\n") + f"\n{self.directive}\n"
+        broken = ctx.record["configmap"]["redis.conf"].rstrip("\n") + f"\n{self.directive}\n"
         ctx.cluster.core.patch_namespaced_config_map(
             ctx.names.configmap, ctx.names.namespace, {"data": {"redis.conf": broken}}
         )
@@ -45,7 +47,7 @@ class BadConfig:
                 done.append(ctx.run_fix(cmd, timeout=FLUX_WAIT))
             else:  # diagnosis: the exec ones cannot run while Redis crash-loops; that is recorded, not fatal
                 done.append(ctx.run(cmd))
-        faults.delete_pod_lever(
+        levers.delete_pod_lever(
             ctx,
             "the restored ConfigMap reaches a new pod at once; CrashLoopBackOff "
             "backoff would delay the next start by up to 5 minutes",
@@ -53,7 +55,6 @@ class BadConfig:
         return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        faults.restore_helmrelease(ctx)
-
-
-MODE = BadConfig()
+        levers.restore_helmrelease(ctx, record["helmrelease"])
+        if levers.restore_configmap(ctx, record["configmap"]) or not levers.redis_ready(ctx):
+            levers.wait_redis_ready(ctx, "after restoring ConfigMap data")

@@ -1,0 +1,52 @@
+"""`python -m chaos repair`: restore whatever killed or interrupted chaos runs left, and say what was restored.
+
+python -m chaos repair [--kubeconfig PATH] [--context NAME] [--allow-chaos-on NAME]
+python -m chaos list
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from chaos import records, runner, safety
+from chaos.errors import ChaosError
+from chaos.modes import MODES
+from chaos.target import CONFIGURATION_ENV, Target
+from fixtures.cluster import config as cluster_config
+from fixtures.waits import WaitTimeout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chaos", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    fix = sub.add_parser("repair", help="restore what interrupted chaos runs changed (from their undo records)")
+    fix.add_argument("--kubeconfig", type=Path, default=cluster_config.KUBECONFIG)
+    fix.add_argument("--context", default=None, help="kubeconfig context (default: its current one)")
+    fix.add_argument("--allow-chaos-on", action="append", default=[], metavar="CONTEXT")
+    fix.add_argument("--runbook", type=Path, default=Path(CONFIGURATION_ENV["runbook"][1]))
+    sub.add_parser("list", help="the failure modes")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for mode in MODES.values():
+            print(f"{mode.name:<24} {mode.runbook_section}")
+        return 0
+    target = Target(
+        args.kubeconfig, args.context, args.runbook.resolve(), allow_chaos_on=frozenset(args.allow_chaos_on)
+    )
+    try:
+        permit = safety.authorize(target)
+        if not records.pending(permit.cluster):
+            print(f"nothing to repair: no undo record in {records.WHERE} of context {permit.cluster.context!r}")
+            return 0
+        repaired = runner.repair(permit)
+    except (ChaosError, WaitTimeout) as exc:
+        print(f"repair: {exc}", file=sys.stderr)
+        return 1
+    print(f"repaired: {', '.join(repaired)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

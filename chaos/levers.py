@@ -1,0 +1,258 @@
+"""Shared levers of the failure modes: snapshot and restore what faults change, the Step 3 pod delete, freezing.
+
+Every restore compares the live object with the recorded prior state and changes only what differs,
+so an undo is a no-op when it has already happened.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import time
+from typing import Any
+
+from kubernetes.client import StorageV1Api
+from kubernetes.client.exceptions import ApiException
+
+from chaos.errors import HarnessError, InjectionFailed
+from chaos.modes.base import Context
+from chaos.safety import require_local_node
+from fixtures import budgets, system
+from fixtures.cluster import config as cluster_config
+from fixtures.pods import is_ready, wait_for_pod, waiting_reason
+
+HR_GROUP, HR_VERSION, HR_PLURAL = system.HELMRELEASE_API
+BACKOFF_REASONS = ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError")
+SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink")
+
+
+# ---------------------------------------------------------------- HelmRelease
+
+
+def read_helmrelease(ctx: Context) -> dict[str, Any]:
+    return ctx.cluster.custom.get_namespaced_custom_object(
+        HR_GROUP, HR_VERSION, ctx.names.namespace, HR_PLURAL, ctx.names.helmrelease
+    )
+
+
+def snapshot_helmrelease(ctx: Context) -> dict[str, Any]:
+    spec = read_helmrelease(ctx)["spec"]
+    return {"values": spec.get("values") or {}, "suspend": bool(spec.get("suspend", False))}
+
+
+def patch_values(ctx: Context, values: dict[str, Any]) -> None:
+    """Merge `values` into the HelmRelease's values (a misconfiguration, as an injection) and ask Flux to act."""
+    ctx.cluster.custom.patch_namespaced_custom_object(
+        HR_GROUP, HR_VERSION, ctx.names.namespace, HR_PLURAL, ctx.names.helmrelease, {"spec": {"values": values}}
+    )
+    request_reconcile(ctx)
+
+
+def request_reconcile(ctx: Context) -> None:
+    """What `flux reconcile` does first, without waiting: annotate the HelmRelease."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) + f"-{os.getpid()}"
+    ctx.cluster.custom.patch_namespaced_custom_object(
+        HR_GROUP,
+        HR_VERSION,
+        ctx.names.namespace,
+        HR_PLURAL,
+        ctx.names.helmrelease,
+        {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": stamp}}},
+    )
+
+
+def restore_helmrelease(ctx: Context, prior: dict[str, Any]) -> bool:
+    """Put the HelmRelease's values and suspend flag back as recorded; reconcile if anything differed or Redis
+    is not Ready. Returns whether anything was changed."""
+    spec = read_helmrelease(ctx)["spec"]
+    changed = (spec.get("values") or {}) != prior["values"] or bool(spec.get("suspend", False)) != prior["suspend"]
+    if changed:
+        json_patch(
+            ctx,
+            "helmrelease",
+            ctx.names.helmrelease,
+            [
+                {"op": "add", "path": "/spec/values", "value": prior["values"]},
+                {"op": "add", "path": "/spec/suspend", "value": prior["suspend"]},
+            ],
+        )
+    if changed or not redis_ready(ctx):
+        if not prior["suspend"]:
+            system.flux(
+                ctx.cluster,
+                "reconcile",
+                "helmrelease",
+                ctx.names.helmrelease,
+                "-n",
+                ctx.names.namespace,
+                "--force",
+                timeout=budgets.CHAOS_RECONCILE_S,
+            )
+        wait_redis_ready(ctx, "after restoring the HelmRelease")
+    return changed
+
+
+# ---------------------------------------------------------------- Redis pod
+
+
+def redis_ready(ctx: Context) -> bool:
+    try:
+        return is_ready(ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace))
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+
+
+def wait_redis_ready(ctx: Context, why: str) -> None:
+    """Skip a crash-loop backoff (delete the pod) and wait until Redis is Ready again."""
+    try:
+        pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+        if waiting_reason(pod) in BACKOFF_REASONS:
+            ctx.cluster.core.delete_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    wait_for_pod(
+        ctx.cluster,
+        ctx.names.namespace,
+        ctx.names.pod,
+        is_ready,
+        timeout=budgets.CHAOS_POD_READY_S,
+        wanted=f"Ready {why}",
+    )
+
+
+def redis_cli(ctx: Context, *args: str) -> str:
+    proc = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["redis-cli", *args], timeout=120)
+    if proc.returncode != 0:
+        raise InjectionFailed(f"redis-cli {' '.join(args)[:80]} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout.strip()
+
+
+def delete_pod_lever(ctx: Context, why: str) -> None:
+    """The runbook's Step 3 lever (`kubectl delete pod`), used instead of waiting out CrashLoopBackOff."""
+    cmd = ctx.command(f"kubectl delete pod -n {ctx.names.namespace} {ctx.names.pod}", after="Step 3")
+    ctx.notes.append(f"Step 3 lever (line {cmd.line}) used: {why}")
+    ctx.run_fix(cmd, timeout=120)
+
+
+# ---------------------------------------------------------------- objects by their recorded state
+
+
+def without_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as it can be created again: no uid, resourceVersion, status or managed fields."""
+    clean = copy.deepcopy(obj)
+    clean.pop("status", None)
+    for key in SERVER_FIELDS:
+        clean.get("metadata", {}).pop(key, None)
+    return clean
+
+
+def snapshot_configmap(ctx: Context) -> dict[str, str]:
+    return ctx.cluster.core.read_namespaced_config_map(ctx.names.configmap, ctx.names.namespace).data or {}
+
+
+def restore_configmap(ctx: Context, prior: dict[str, str]) -> bool:
+    live = ctx.cluster.core.read_namespaced_config_map(ctx.names.configmap, ctx.names.namespace)
+    if (live.data or {}) == prior:
+        return False
+    live.data = prior
+    ctx.cluster.core.replace_namespaced_config_map(ctx.names.configmap, ctx.names.namespace, live)
+    return True
+
+
+def snapshot_network_policy(ctx: Context) -> dict[str, Any]:
+    api = ctx.cluster.api_client
+    policy = ctx.cluster.networking.read_namespaced_network_policy(ctx.names.network_policy, ctx.names.namespace)
+    return without_server_fields(api.sanitize_for_serialization(policy))
+
+
+def restore_network_policy(ctx: Context, prior: dict[str, Any]) -> bool:
+    name, namespace = prior["metadata"]["name"], prior["metadata"]["namespace"]
+    try:
+        live = ctx.cluster.networking.read_namespaced_network_policy(name, namespace)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        ctx.cluster.networking.create_namespaced_network_policy(namespace, prior)
+        return True
+    if ctx.cluster.api_client.sanitize_for_serialization(live.spec) == prior["spec"]:
+        return False
+    ctx.cluster.networking.patch_namespaced_network_policy(name, namespace, {"spec": prior["spec"]})
+    return True
+
+
+def snapshot_storage_class(ctx: Context) -> dict[str, Any]:
+    api = StorageV1Api(ctx.cluster.api_client)
+    return without_server_fields(ctx.cluster.api_client.sanitize_for_serialization(
+        api.read_storage_class(ctx.names.storageclass)
+    ))  # fmt: skip
+
+
+def restore_storage_class(ctx: Context, prior: dict[str, Any]) -> bool:
+    api = StorageV1Api(ctx.cluster.api_client)
+    try:
+        api.read_storage_class(prior["metadata"]["name"])
+        return False
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    api.create_storage_class(prior)
+    return True
+
+
+def json_patch(ctx: Context, kind: str, name: str, operations: list[dict[str, Any]]) -> None:
+    """`kubectl patch KIND NAME --type json` in Redis's namespace: how a hand edit breaks something."""
+    ctx.cluster.kubectl(
+        "patch", kind, name, "-n", ctx.names.namespace, "--type", "json", "-p", json.dumps(operations), check=True
+    )
+
+
+# ---------------------------------------------------------------- node actions (the local cluster's node only)
+
+
+def redis_container(ctx: Context) -> tuple[str, int]:
+    """(container id, host pid) of redis-server in the Redis pod, through this machine's containerd."""
+    require_local_node(ctx.permit, "freeze redis-server")
+    pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+    status = (pod.status.container_statuses or [None])[0]
+    if status is None or not status.container_id:
+        raise InjectionFailed(f"pod/{ctx.names.pod} has no running container to freeze")
+    container = status.container_id.split("://", 1)[-1]
+    return container, container_pid(container)
+
+
+def container_pid(container: str) -> int:
+    crictl = cluster_config.TOOLS_BIN / "crictl"
+    out = subprocess.run(
+        [
+            str(crictl),
+            f"--runtime-endpoint=unix://{cluster_config.CONTAINERD_SOCKET}",
+            "inspect",
+            "-o",
+            "json",
+            container,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise HarnessError(f"crictl inspect {container[:12]} failed: {out.stderr.strip()[:200]}")
+    return int(json.loads(out.stdout)["info"]["pid"])
+
+
+def signal_container(ctx: Context, container: str, pid: int, sig: signal.Signals) -> bool:
+    """Send `sig` to `pid` only while it is still that container's process; whether it was sent."""
+    require_local_node(ctx.permit, f"send {sig.name} to redis-server")
+    try:
+        if container_pid(container) != pid:
+            return False
+    except HarnessError:
+        return False  # the container is gone: nothing of the run's is left to signal
+    os.kill(pid, sig)
+    return True

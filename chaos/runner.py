@@ -1,0 +1,346 @@
+"""The one runner of a chaos experiment's phases: each phase in order, timed, with the undo record kept.
+
+Both entry points (pytest and `chaos run`) drive a Run through these functions via chaos/activities.py.
+A Run belongs to one experiment run; it is made only from a Permit, so nothing here can touch a
+cluster the safety gate refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from chaos import records
+from chaos.errors import ChaosError, HarnessError, RecoveryFailed, SymptomNotShown
+from chaos.modes import MODES
+from chaos.modes.bad_config import BadConfig
+from chaos.modes.base import Context, FailureMode
+from chaos.safety import Permit, require_local_node
+from checks import sentinel
+from checks import verification as v
+from checks.runbook.executor import Executor
+from checks.runbook.parser import parse_file
+from fixtures import budgets
+from fixtures.names import Client
+from fixtures.redis_client import through_service
+from fixtures.waits import Seen, WaitTimeout, wait_for
+
+log = logging.getLogger("chaos")
+SENTINEL_COUNT = 100
+STEADY_LOG_WINDOW_S = 60
+
+
+@dataclass
+class Run:
+    """One experiment run: its failure mode, context, sentinel set and the time each phase ended."""
+
+    mode: FailureMode
+    ctx: Context
+    set_id: str
+    injected_at: float | None = None  # the fault is in effect (inject returned)
+    detected_at: float | None = None
+    recover_started: float | None = None
+    recover_ended: float | None = None
+    recovered_at: float | None = None
+    outage_before: dict[str, float] = field(default_factory=dict)
+    sentinels_written: bool = False
+    failed_phase: str | None = None
+
+    @property
+    def permit(self) -> Permit:
+        return self.ctx.permit
+
+    def close(self) -> None:
+        self.ctx.executor.close()
+
+
+def failure_mode(name: str, directive: str | None = None) -> FailureMode:
+    if name not in MODES:
+        raise ChaosError(f"unknown failure mode {name!r}: choose one of {', '.join(sorted(MODES))}")
+    return BadConfig(directive) if directive and name == BadConfig.name else MODES[name]
+
+
+def open_context(permit: Permit, run_id: str, record: dict[str, Any] | None = None) -> Context:
+    runbook = parse_file(permit.target.runbook)
+    executor = Executor(permit.cluster, permit.target.names, log=log.info)
+    return Context(permit, runbook, executor, run_id, record or {})
+
+
+def start(permit: Permit, mode_name: str, directive: str | None = None) -> Run:
+    """A new run of one failure mode against the permit's cluster (nothing is changed yet)."""
+    mode = failure_mode(mode_name, directive)
+    if mode.node_action:
+        require_local_node(permit, mode.node_action)
+    run_id = f"{mode.name}-{uuid.uuid4().hex[:8]}"
+    return Run(mode, open_context(permit, run_id), set_id=run_id)
+
+
+def _phase(run: Run, name: str, body: Callable[[], Any]) -> Any:
+    if run.failed_phase:
+        raise ChaosError(f"{name} not run: phase {run.failed_phase!r} failed")
+    try:
+        return body()
+    except BaseException:
+        run.failed_phase = name
+        raise
+
+
+# ---------------------------------------------------------------- phases
+
+
+def clients_clean_since(ctx: Context, not_before: float | None) -> datetime:
+    """The start of the client-log window: Redis Ready plus the reconnect grace, and not before `not_before`
+    plus that grace. Errors the clients logged during the fault, before it was fixed, are the incident."""
+    ready = v.redis_ready_since(ctx.cluster, ctx.names)
+    if not_before is None:
+        return ready
+    return max(ready, datetime.fromtimestamp(not_before + budgets.CLIENT_RECONNECT_GRACE_S, UTC))
+
+
+def steady_state_failures(ctx: Context, not_before: float | None = None) -> list[v.CheckResult]:
+    """Every verification check of the runbook; returns the ones that fail."""
+    names, cluster = ctx.names, ctx.cluster
+
+    def logs_clean(client: Client) -> v.CheckResult:
+        start = clients_clean_since(ctx, not_before)
+        if start > datetime.now(UTC):  # an empty window proves nothing: wait until it has begun
+            check = f"{client.deployment} logs free of redis errors"
+            return v.CheckResult(check, False, f"window opens at {start:%H:%M:%S}Z (reconnect grace)", 0)
+        return v.client_logs_clean(cluster, names, client, start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    checks: list[Callable[[], v.CheckResult]] = [
+        lambda: v.pod_running_and_ready(cluster, names),
+        lambda: v.statefulset_replicas_ready(cluster, names),
+        lambda: v.responds_to_ping(cluster, names),
+        lambda: v.memory_within_limits(cluster, names),
+        lambda: v.clients_connected(cluster, names),
+        lambda: v.persistence_enabled(cluster, names),
+        lambda: v.persistence_files_present(cluster, names),
+        lambda: v.data_volume_has_room(cluster, names),
+        *[lambda c=c: v.client_reaches_service(cluster, names, c) for c in names.clients],
+        *[lambda c=c: v.client_reports_reachable(cluster, c) for c in names.clients],
+        *[lambda c=c: logs_clean(c) for c in names.clients],
+    ]
+    failing = []
+    for check in checks:
+        try:
+            result = check()
+        except (v.CheckError, ApiException) as exc:
+            result = v.CheckResult("check could not run", False, str(exc)[:120], 0)
+        if not result.ok:
+            failing.append(result)
+    return failing
+
+
+def steady_state(run: Run) -> bool:
+    """Healthy now: every check passes, and the clients logged no Redis error in the last minute."""
+    failing = steady_state_failures(run.ctx, not_before=time.time() - STEADY_LOG_WINDOW_S)
+    for result in failing:
+        log.info("STEADY-STATE %s: %s %s", result.check, result.value, result.detail)
+    return not failing
+
+
+def wait_until_verified(
+    ctx: Context, not_before: float | None = None, timeout: float = budgets.CHAOS_RECOVER_S
+) -> float:
+    """Wait until every verification check passes (client logs clean since `not_before`); seconds waited."""
+
+    def probe() -> Seen:
+        failing = steady_state_failures(ctx, not_before)
+        return Seen(not failing, "; ".join(f"{r.check}: {r.value}" for r in failing)[:400])
+
+    return wait_for(probe, timeout=timeout, interval=3, what="all runbook verification checks pass")
+
+
+def client_outage_seconds(ctx: Context) -> dict[str, float]:
+    """Each client's own count of seconds without Redis (a counter: compare before and after)."""
+    from fixtures.system import client_metrics
+
+    return {
+        c.deployment: client_metrics(ctx.cluster, c).get(
+            f'redis_unavailable_seconds_total{{app="{c.deployment}"}}', 0.0
+        )
+        for c in ctx.names.clients
+    }
+
+
+def write_sentinels(run: Run) -> dict[str, Any]:
+    def body() -> dict[str, Any]:
+        run.sentinels_written = True
+        with through_service(run.ctx.cluster, run.ctx.names) as client:
+            sentinel.seed(client, run.set_id, SENTINEL_COUNT)
+        run.outage_before = client_outage_seconds(run.ctx)
+        return {"sentinel_set": run.set_id, "keys": SENTINEL_COUNT}
+
+    return _phase(run, "sentinels", body)
+
+
+def inject(run: Run) -> dict[str, Any]:
+    """Record the prior state of what the fault changes (and any fault a killed run left), then inject."""
+
+    def body() -> dict[str, Any]:
+        ctx = run.ctx
+        record = {"mode": run.mode.name, "run_id": ctx.run_id, "sentinel_set": run.set_id, "started_at": time.time()}
+        record.update(run.mode.snapshot(ctx))
+        ctx.record = record
+        records.write(run.permit, run.mode.name, record)
+        log.info("INJECT mode=%s run=%s", run.mode.name, ctx.run_id)
+        details = run.mode.inject(ctx)
+        run.injected_at = time.time()
+        return {"injected": run.mode.name, "run_id": ctx.run_id, **details}
+
+    return _phase(run, "inject", body)
+
+
+def detect(run: Run) -> dict[str, Any]:
+    """Poll the runbook's diagnosis until it shows the symptom. An exception in the probe is the suite's failure
+    and ends the phase at once; only a symptom that never shows within the budget is a runbook defect."""
+
+    def body() -> dict[str, Any]:
+        try:
+            wait_for(
+                lambda: run.mode.symptom(run.ctx),
+                timeout=budgets.CHAOS_DETECT_S,
+                interval=2,
+                what=f"{run.mode.name}: the runbook's diagnosis shows the documented symptom",
+                errors_are_state=False,
+            )
+        except WaitTimeout as exc:
+            raise SymptomNotShown(f"runbook defect: {exc}") from None
+        except ChaosError:
+            raise
+        except Exception as exc:
+            raise HarnessError(f"the suite's symptom probe failed: {type(exc).__name__}: {exc}") from exc
+        run.detected_at = time.time()
+        took = run.detected_at - (run.injected_at or run.detected_at)
+        log.info("DETECT mode=%s time_to_detect_s=%.1f", run.mode.name, took)
+        return {"time_to_detect_s": round(took, 1)}
+
+    return _phase(run, "detect", body)
+
+
+def recover(run: Run) -> dict[str, Any]:
+    def body() -> dict[str, Any]:
+        run.recover_started = time.time()
+        log.info("RECOVER mode=%s", run.mode.name)
+        executions = run.mode.recover(run.ctx)
+        run.recover_ended = time.time()
+        return {
+            "commands": [
+                {
+                    "line": e.line,
+                    "runbook": e.original,
+                    "ran": e.ran,
+                    "outcome": e.outcome.value,
+                    "seconds": round(e.seconds, 1),
+                    "adaptations": [a.what for a in e.adaptations],
+                    "reason": e.reason,
+                }
+                for e in executions
+            ],
+            "notes": list(run.ctx.notes),
+        }
+
+    return _phase(run, "recover", body)
+
+
+def verify(run: Run) -> dict[str, Any]:
+    """Every verification check passes and the sentinel keys are intact (or the loss is measured)."""
+
+    def body() -> dict[str, Any]:
+        ctx = run.ctx
+        wait_until_verified(ctx, not_before=run.recover_ended)
+        run.recovered_at = time.time()
+        with through_service(ctx.cluster, ctx.names) as client:
+            report = sentinel.check_set(client, run.set_id)
+        outage_after = client_outage_seconds(ctx)
+        result = {
+            "time_to_recover_s": round(run.recovered_at - (run.recover_started or run.recovered_at), 1),
+            "recovery_commands_s": round((run.recover_ended or 0) - (run.recover_started or 0), 1),
+            "injection_to_verified_s": round(run.recovered_at - (run.injected_at or run.recovered_at), 1),
+            "escalation_threshold_s": budgets.ESCALATION_S,
+            "keys_written": SENTINEL_COUNT,
+            "keys_lost": report.lost if report.keys else SENTINEL_COUNT,
+            "keys_changed": report.changed,
+            "client_outage_s": {
+                k: round(outage_after.get(k, 0) - run.outage_before.get(k, 0), 1) for k in outage_after
+            },
+            "data_loss_expected": run.mode.data_loss_expected,
+            "notes": list(ctx.notes),
+        }
+        log.info("VERIFY mode=%s %s", run.mode.name, result)
+        if result["keys_lost"] and not run.mode.data_loss_expected:
+            raise RecoveryFailed(f"{result['keys_lost']} of {SENTINEL_COUNT} acknowledged sentinel keys lost")
+        return result
+
+    return _phase(run, "verify", body)
+
+
+# ---------------------------------------------------------------- undo and repair
+
+
+def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Context | None = None) -> float:
+    """Restore what `record` says, wait until healthy, drop its sentinel keys, clear it; seconds taken.
+
+    An interrupt while this runs leaves the record in place for the next run, and says so.
+    """
+    started = time.monotonic()
+    own = ctx is None
+    ctx = ctx or open_context(permit, record.get("run_id", "repair"), record)
+    try:
+        failure_mode(mode_name).undo(ctx, record)
+        wait_until_verified(ctx, not_before=time.time())
+        if record.get("sentinel_set"):
+            with through_service(ctx.cluster, ctx.names) as client:
+                sentinel.delete_set(client, record["sentinel_set"])
+        records.clear(permit, mode_name)
+    except KeyboardInterrupt:
+        log.warning(
+            "UNDO %s interrupted: its record stays in %s; the next run or `python -m chaos repair` restores it",
+            mode_name,
+            records.WHERE,
+        )
+        raise
+    finally:
+        if own:
+            ctx.executor.close()
+    return time.monotonic() - started
+
+
+def undo(run: Run) -> dict[str, Any]:
+    """Rollback: undo this run's fault if it recorded one (nothing to do otherwise)."""
+    record = records.pending(run.permit.cluster).get(run.mode.name)
+    if record is None or record.get("run_id") != run.ctx.run_id:
+        if run.sentinels_written:
+            with through_service(run.ctx.cluster, run.ctx.names) as client:
+                sentinel.delete_set(client, run.set_id)
+        return {"undone": None, "reason": "this run changed nothing that needs undoing"}
+    took = undo_record(run.permit, run.mode.name, record, run.ctx)
+    log.info("UNDO mode=%s took %.0fs", run.mode.name, took)
+    return {"undone": run.mode.name, "seconds": round(took, 1)}
+
+
+def repair(permit: Permit, say: Callable[[str], None] = print) -> list[str]:
+    """Undo every fault a killed or interrupted run left (its record says what was there); the modes repaired."""
+    repaired = []
+    for mode_name, record in records.pending(permit.cluster).items():
+        say(f"REPAIR {mode_name}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
+        took = undo_record(permit, mode_name, record)
+        say(f"REPAIR {mode_name}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
+        repaired.append(mode_name)
+    return repaired
+
+
+_META = {"mode", "run_id", "sentinel_set", "started_at"}
+
+
+def _when(record: dict[str, Any]) -> str:
+    started = record.get("started_at")
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started)) if started else "at an unknown time"

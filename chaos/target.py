@@ -1,0 +1,99 @@
+"""The one target of a chaos run: which cluster, which runbook, which names, and who may be broken.
+
+Resolved once, from pytest's options or from a Chaos Toolkit experiment's `configuration` block
+(whose entries read environment variables for the `chaos run` CLI, the way chaoslib intends), and
+handed to every phase. Nothing else in the chaos suite reads the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from fixtures.cluster import config as cluster_config
+from fixtures.names import RUNBOOK, Client, RunbookNames
+from fixtures.runbook_source import RUNBOOK_PATH
+
+# configuration key -> (environment variable the `chaos run` CLI reads it from, default)
+CONFIGURATION_ENV = {
+    "kubeconfig": ("KUBECONFIG", str(cluster_config.KUBECONFIG)),
+    "context": ("RUNBOOK_CONTEXT", ""),
+    "runbook": ("RUNBOOK_PATH", str(RUNBOOK_PATH.relative_to(cluster_config.REPO))),
+    "allow_chaos_on": ("RUNBOOK_ALLOW_CHAOS_ON", ""),
+    "redis_namespace": ("RUNBOOK_REDIS_NAMESPACE", RUNBOOK.namespace),
+    "redis_statefulset": ("RUNBOOK_REDIS_STATEFULSET", RUNBOOK.statefulset),
+    "redis_pod": ("RUNBOOK_REDIS_POD", RUNBOOK.pod),
+    "redis_service": ("RUNBOOK_REDIS_SERVICE", RUNBOOK.service),
+    "redis_pvc": ("RUNBOOK_REDIS_PVC", RUNBOOK.pvc),
+    "redis_configmap": ("RUNBOOK_REDIS_CONFIGMAP", RUNBOOK.configmap),
+    "redis_helmrelease": ("RUNBOOK_REDIS_HELMRELEASE", RUNBOOK.helmrelease),
+    "clients": ("RUNBOOK_CLIENTS", ",".join(f"{c.namespace}/{c.deployment}" for c in RUNBOOK.clients)),
+}
+NAME_FIELDS = ("namespace", "statefulset", "pod", "service", "pvc", "configmap", "helmrelease")
+
+
+class BadTarget(ValueError):
+    """A setting of the target cannot be used; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything that says where a run acts; passed explicitly to every phase."""
+
+    kubeconfig: Path
+    context: str | None
+    runbook: Path
+    names: RunbookNames = RUNBOOK
+    allow_chaos_on: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_configuration(cls, configuration: dict[str, Any]) -> Target:
+        """The target a Chaos Toolkit run was configured with (missing keys take the defaults above)."""
+
+        def get(key: str) -> str:
+            value = configuration.get(key)
+            return str(value) if value not in (None, "") else CONFIGURATION_ENV[key][1]
+
+        names = replace(
+            RUNBOOK,
+            **{f: get(f"redis_{f}") for f in NAME_FIELDS},
+            clients=parse_clients(get("clients")),
+        )
+        runbook = Path(get("runbook"))
+        return cls(
+            kubeconfig=Path(get("kubeconfig")),
+            context=get("context") or None,
+            runbook=runbook if runbook.is_absolute() else cluster_config.REPO / runbook,
+            names=names,
+            allow_chaos_on=frozenset(c for c in get("allow_chaos_on").split(",") if c),
+        )
+
+    def as_configuration(self) -> dict[str, str]:
+        """The same target as Chaos Toolkit configuration values (what pytest hands to chaoslib)."""
+        n = self.names
+        return {
+            "kubeconfig": str(self.kubeconfig),
+            "context": self.context or "",
+            "runbook": str(self.runbook),
+            "allow_chaos_on": ",".join(sorted(self.allow_chaos_on)),
+            **{f"redis_{f}": getattr(n, f) for f in NAME_FIELDS},
+            "clients": ",".join(f"{c.namespace}/{c.deployment}" for c in n.clients),
+        }
+
+
+def parse_clients(text: str) -> tuple[Client, ...]:
+    """`ns/deployment,ns/deployment` -> clients; the runbook's service names are kept when known."""
+    known = {(c.namespace, c.deployment): c for c in RUNBOOK.clients}
+    clients = []
+    for spec in (s.strip() for s in text.split(",") if s.strip()):
+        namespace, sep, deployment = spec.partition("/")
+        if not sep or not namespace or not deployment:
+            raise BadTarget(f"client {spec!r}: expected NAMESPACE/DEPLOYMENT, e.g. bruno/agent-bruno")
+        clients.append(known.get((namespace, deployment), Client(namespace, deployment)))
+    return tuple(clients)
+
+
+def configuration_block() -> dict[str, Any]:
+    """The experiment files' `configuration`: each key read from its environment variable, with a default."""
+    return {key: {"type": "env", "key": env, "default": default} for key, (env, default) in CONFIGURATION_ENV.items()}

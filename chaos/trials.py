@@ -1,0 +1,145 @@
+"""Interrupt trials: stop `chaos run` with SIGINT or SIGKILL in each phase, then prove the next run repairs it.
+
+    python -m chaos.trials [--modes oom bad-config network-policy] [--signals INT KILL]
+                           [--phases inject detect recover verify] [--out reports/interrupt-trials.md]
+
+Each trial starts the mode's experiment with the `chaos run` CLI against the local cluster, waits
+until the phase's activity has started (its line in the Chaos Toolkit log) plus a moment, signals the
+whole process group (what Ctrl-C in a terminal does; SIGKILL for kill -9), waits for the process to
+end, then does what the next run does first (repair from the undo records) and checks: every
+verification check passes, no undo record is left and no acknowledged sentinel key is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from chaos import records, runner, safety
+from chaos.target import Target
+from checks import sentinel
+from fixtures.cluster import config as cluster_config
+from fixtures.redis_client import through_service
+from fixtures.waits import Seen, WaitTimeout, wait_for
+
+CHAOS_CLI = str(Path(sys.executable).parent / "chaos")
+PHASE_ACTIVITY = {
+    "inject": "Action: inject-",
+    "detect": "Probe: runbook-diagnosis-shows-symptom",
+    "recover": "Action: runbook-recovery-procedure",
+    "verify": "Probe: verified-and-sentinels-intact",
+}
+INTO_PHASE_S = 1.5  # signal mid-phase, not at its first instruction
+PHASE_START_TIMEOUT = 400
+EXIT_TIMEOUT = 600
+HEALTHY_TIMEOUT = 120  # after the repair, every verification check must pass within this
+
+
+@dataclass
+class Trial:
+    mode: str
+    phase: str
+    signal: str
+    exit_s: float = 0.0  # signal to process ended (SIGINT: the rollback ran in it)
+    repaired: str = ""
+    repair_s: float = 0.0
+    healthy: bool = False
+    keys_lost: int = -1
+    records_left: int = -1
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.healthy and self.keys_lost == 0 and self.records_left == 0
+
+
+def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdir: Path) -> Trial:
+    trial = Trial(mode, phase, sig.name)
+    log_file = workdir / f"{mode}-{phase}-{sig.name}.log"
+    argv = [CHAOS_CLI, "--no-version-check", "--log-file", str(log_file), "run", "--rollback-strategy", "always",
+            "--journal-path", str(log_file.with_suffix(".json")), f"chaos/experiments/{mode}.json"]  # fmt: skip
+    argv[-1:-1] = ["--var", f"kubeconfig={target.kubeconfig}"]
+    proc = subprocess.Popen(
+        argv, cwd=cluster_config.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    marker = PHASE_ACTIVITY[phase] + (mode if phase == "inject" else "")
+
+    def phase_started() -> Seen:
+        if proc.poll() is not None:
+            raise RuntimeError(f"`chaos run` ended (exit {proc.returncode}) before phase {phase} started")
+        text = log_file.read_text(errors="replace") if log_file.exists() else ""
+        return Seen(marker in text, "phase not started yet")
+
+    wait_for(phase_started, timeout=PHASE_START_TIMEOUT, interval=0.5, what=f"{mode}: phase {phase} started")
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=INTO_PHASE_S)  # a moment into the phase (or the process ended on its own)
+    signalled = time.monotonic()
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=EXIT_TIMEOUT)
+    ended = time.time()
+    trial.exit_s = round(time.monotonic() - signalled, 1)
+    started = time.monotonic()
+    permit = safety.authorize(target)
+    trial.repaired = ", ".join(runner.repair(permit, say=lambda _m: None)) or "nothing"
+    trial.repair_s = round(time.monotonic() - started, 1)
+    ctx = runner.open_context(permit, "trial-check")
+    try:
+        runner.wait_until_verified(ctx, not_before=ended, timeout=HEALTHY_TIMEOUT)
+        trial.healthy = True
+    except WaitTimeout as exc:
+        trial.detail = str(exc)[-200:]
+    finally:
+        ctx.executor.close()
+    with through_service(permit.cluster, target.names) as client:
+        trial.keys_lost = sentinel.check_all(client).lost
+    trial.records_left = len(records.pending(permit.cluster))
+    return trial
+
+
+def render(trials: list[Trial]) -> str:
+    lines = [
+        "| mode | phase | signal | process ended after s | repaired by next run | repair s | healthy | keys lost "
+        "| records left |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for t in trials:
+        lines.append(
+            f"| {t.mode} | {t.phase} | SIG{t.signal.removeprefix('SIG')} | {t.exit_s} | {t.repaired} | {t.repair_s} "
+            f"| {'yes' if t.healthy else 'no: ' + t.detail} | {t.keys_lost} | {t.records_left} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chaos.trials", description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", nargs="+", default=["oom", "bad-config", "network-policy"])
+    parser.add_argument("--phases", nargs="+", default=list(PHASE_ACTIVITY), choices=list(PHASE_ACTIVITY))
+    parser.add_argument("--signals", nargs="+", default=["INT", "KILL"], choices=["INT", "KILL"])
+    parser.add_argument("--out", type=Path, default=cluster_config.REPO / "reports" / "interrupt-trials.md")
+    args = parser.parse_args(argv)
+    target = Target(cluster_config.KUBECONFIG, None, cluster_config.REPO / "runbooks" / "redis-down.md")
+    workdir = Path(tempfile.mkdtemp(prefix="interrupt-trials-"))
+    trials = []
+    for mode in args.modes:
+        for phase in args.phases:
+            for name in args.signals:
+                trial = run_trial(target, mode, phase, signal.Signals[f"SIG{name}"], workdir)
+                print(f"TRIAL {mode} {phase} SIG{name}: ok={trial.ok} {trial}", flush=True)
+                trials.append(trial)
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text(render(trials))
+    print(f"{sum(t.ok for t in trials)}/{len(trials)} trials restored health; table: {args.out} (logs: {workdir})")
+    return 0 if all(t.ok for t in trials) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Ctrl-C during `pytest -m chaos`: the current experiment's rollback runs and the session stops there.
+
+Chaos Toolkit catches the interrupt and returns normally; without the suite's handling, the next
+experiment would inject its fault. Measured here with a real SIGINT to the whole process group (what
+Ctrl-C in a terminal does) while the first of two experiments is injecting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from chaos import records
+from fixtures.kube import Cluster
+from fixtures.waits import Seen, wait_for
+from tests.verify_runner import REPO
+
+pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+
+FIRST, SECOND = "oom", "network-policy"
+SESSION_BUDGET = 900
+
+
+def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(cluster: Cluster) -> None:
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        "chaos",
+        "-k",
+        "oom or network_policy",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "log_cli=true",
+        "--log-cli-level=INFO",
+        "--junitxml=/dev/null",
+        f"--kubeconfig={cluster.kubeconfig}",
+    ]
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+        def output() -> str:
+            out.seek(0)
+            return out.read()
+
+        try:
+
+            def injecting() -> Seen:
+                if proc.poll() is not None:
+                    raise AssertionError(f"pytest ended before {FIRST} injected:\n{output()[-3000:]}")
+                return Seen(f"INJECT mode={FIRST}" in output(), "not injecting yet")
+
+            wait_for(
+                injecting, timeout=SESSION_BUDGET, what=f"pytest -m chaos: {FIRST} injecting", errors_are_state=False
+            )
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=SESSION_BUDGET)
+        finally:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        text = output()
+    assert f"UNDO mode={FIRST}" in text or f"UNDO {FIRST} interrupted" in text, text[-3000:]
+    assert f"INJECT mode={SECOND}" not in text, "a fault was injected after Ctrl-C"
+    assert proc.returncode != 0
+    assert records.pending(cluster) == {}, "the rollback left its record: it did not finish"

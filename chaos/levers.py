@@ -26,6 +26,7 @@ from fixtures.pods import is_ready, wait_for_pod, waiting_reason
 
 HR_GROUP, HR_VERSION, HR_PLURAL = system.HELMRELEASE_API
 BACKOFF_REASONS = ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError")
+RUNBOOK_TEST_POD = "test"  # the runbook's `kubectl run test ... --rm` (lines 180, 195)
 SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink")
 
 
@@ -138,6 +139,21 @@ def delete_pod_lever(ctx: Context, why: str) -> None:
     cmd = ctx.command(f"kubectl delete pod -n {ctx.names.namespace} {ctx.names.pod}", after="Step 3")
     ctx.notes.append(f"Step 3 lever (line {cmd.line}) used: {why}")
     ctx.run_fix(cmd, timeout=120)
+
+
+def remove_pods_the_run_started(ctx: Context, record: dict[str, Any], name: str) -> bool:
+    """Delete pod `name` (the runbook's `kubectl run NAME --rm`, left behind when a run is killed while it runs)
+    only if it was created after this run's record: a pod of that name someone else made stays."""
+    try:
+        pod = ctx.cluster.core.read_namespaced_pod(name, ctx.names.namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    if pod.metadata.creation_timestamp.timestamp() < record["started_at"]:
+        return False
+    ctx.cluster.core.delete_namespaced_pod(name, ctx.names.namespace, grace_period_seconds=0)
+    return True
 
 
 # ---------------------------------------------------------------- objects by their recorded state

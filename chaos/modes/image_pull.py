@@ -47,3 +47,4 @@ class ImagePullError(FailureMode):
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_helmrelease(ctx, record["helmrelease"])
+        levers.remove_pods_the_run_started(ctx, record, levers.RUNBOOK_TEST_POD)

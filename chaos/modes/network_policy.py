@@ -51,3 +51,4 @@ class NetworkPolicyBlocking(FailureMode):
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         # The runbook's fix deleted the policy (Flux drift detection may already have recreated it).
         levers.restore_network_policy(ctx, record["networkpolicy"])
+        levers.remove_pods_the_run_started(ctx, record, levers.RUNBOOK_TEST_POD)

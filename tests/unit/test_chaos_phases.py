@@ -1,0 +1,64 @@
+"""The runner's detect phase without a cluster: a harness error is not a runbook defect."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from chaos import runner
+from chaos.errors import ChaosError, HarnessError, SymptomNotShown
+from chaos.modes.base import Context, FailureMode
+from checks.runbook.executor import Execution
+from fixtures.waits import Seen
+
+pytestmark = pytest.mark.unit
+
+
+class Probe(FailureMode):
+    """A failure mode whose symptom probe does what the test says."""
+
+    name, title, runbook_section = "probe", "probe", "Step 1"
+
+    def __init__(self, symptom: Any) -> None:
+        self._symptom = symptom
+
+    def inject(self, ctx: Context) -> dict[str, Any]:
+        return {}
+
+    def symptom(self, ctx: Context) -> Seen:
+        return self._symptom()
+
+    def recover(self, ctx: Context) -> list[Execution]:
+        return []
+
+    def undo(self, ctx: Context, record: dict[str, Any]) -> None:
+        return None
+
+
+def _run(symptom: Any) -> runner.Run:
+    return runner.Run(mode=Probe(symptom), ctx=None, set_id="unit", injected_at=time.time())  # type: ignore[arg-type]
+
+
+def test_an_exception_in_the_suites_probe_fails_detect_at_once_as_a_harness_error() -> None:
+    def broken() -> Seen:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    started = time.monotonic()
+    with pytest.raises(HarnessError, match="TypeError"):
+        runner.detect(_run(broken))
+    assert time.monotonic() - started < 2, "a harness error must not wait out the detect budget"
+
+
+def test_a_symptom_that_never_shows_within_the_budget_is_a_runbook_defect(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner.budgets, "CHAOS_DETECT_S", 0.3)
+    with pytest.raises(SymptomNotShown, match="runbook defect"):
+        runner.detect(_run(lambda: Seen(False, "still healthy")))
+
+
+def test_a_failed_phase_stops_the_phases_after_it() -> None:
+    run = _run(lambda: Seen(True))
+    run.failed_phase = "inject"
+    with pytest.raises(ChaosError, match="phase 'inject' failed"):
+        runner.detect(run)

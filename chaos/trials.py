@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,15 +76,22 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
 
     def phase_started() -> Seen:
         if proc.poll() is not None:
-            raise RuntimeError(f"`chaos run` ended (exit {proc.returncode}) before phase {phase} started")
+            raise RuntimeError(f"`chaos run` ended (exit {proc.returncode}) before phase {phase} started: {log_file}")
         text = log_file.read_text(errors="replace") if log_file.exists() else ""
         return Seen(marker in text, "phase not started yet")
 
-    wait_for(phase_started, timeout=PHASE_START_TIMEOUT, interval=0.5, what=f"{mode}: phase {phase} started")
+    try:
+        _wait_for_phase(phase_started, mode, phase)
+    except RuntimeError as exc:
+        trial.detail = str(exc)
+        return trial
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=INTO_PHASE_S)  # a moment into the phase (or the process ended on its own)
     signalled = time.monotonic()
-    os.killpg(proc.pid, sig)
+    if proc.poll() is not None:
+        trial.detail = "the run ended before the signal"
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
     proc.wait(timeout=EXIT_TIMEOUT)
     ended = time.time()
     trial.exit_s = round(time.monotonic() - signalled, 1)
@@ -103,6 +111,16 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
         trial.keys_lost = sentinel.check_all(client).lost
     trial.records_left = len(records.pending(permit.cluster))
     return trial
+
+
+def _wait_for_phase(started: Callable[[], Seen], mode: str, phase: str) -> None:
+    wait_for(
+        started,
+        timeout=PHASE_START_TIMEOUT,
+        interval=0.5,
+        what=f"{mode}: phase {phase} started",
+        errors_are_state=False,
+    )
 
 
 def render(trials: list[Trial]) -> str:

@@ -17,7 +17,8 @@ from chaos.activities import RUN_KEY
 from chaos.errors import ChaosRefused
 from chaos.target import BadTarget, Target
 
-log = logging.getLogger("chaos")
+# A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
+log = logging.getLogger("chaostoolkit.redis_runbook")
 REFUSED_KEY = "redis_runbook_refused"
 
 

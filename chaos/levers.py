@@ -66,8 +66,8 @@ def request_reconcile(ctx: Context) -> None:
 
 
 def restore_helmrelease(ctx: Context, prior: dict[str, Any]) -> bool:
-    """Put the HelmRelease's values and suspend flag back as recorded; reconcile if anything differed or Redis
-    is not Ready. Returns whether anything was changed."""
+    """Put the HelmRelease's values and suspend flag back as recorded; reconcile if anything differed, Redis is
+    not Ready or the release is not Ready (a failed upgrade). Returns whether anything was changed."""
     spec = read_helmrelease(ctx)["spec"]
     changed = (spec.get("values") or {}) != prior["values"] or bool(spec.get("suspend", False)) != prior["suspend"]
     if changed:
@@ -80,7 +80,7 @@ def restore_helmrelease(ctx: Context, prior: dict[str, Any]) -> bool:
                 {"op": "add", "path": "/spec/suspend", "value": prior["suspend"]},
             ],
         )
-    if changed or not redis_ready(ctx):
+    if changed or not redis_ready(ctx) or not system.helmrelease_ready(read_helmrelease(ctx))[0]:
         if not prior["suspend"]:
             system.flux(
                 ctx.cluster,

@@ -32,7 +32,8 @@ from fixtures.names import Client
 from fixtures.redis_client import through_service
 from fixtures.waits import Seen, WaitTimeout, wait_for
 
-log = logging.getLogger("chaos")
+# A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
+log = logging.getLogger("chaostoolkit.redis_runbook")
 SENTINEL_COUNT = 100
 STEADY_LOG_WINDOW_S = 60
 

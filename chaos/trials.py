@@ -37,6 +37,7 @@ PHASE_ACTIVITY = {
     "detect": "Probe: runbook-diagnosis-shows-symptom",
     "recover": "Action: runbook-recovery-procedure",
     "verify": "Probe: verified-and-sentinels-intact",
+    "rollback": "Action: undo-",
 }
 INTO_PHASE_S = 1.5  # signal mid-phase, not at its first instruction
 PHASE_START_TIMEOUT = 400
@@ -56,15 +57,16 @@ class Trial:
     keys_lost: int = -1
     records_left: int = -1
     detail: str = ""
+    record_kept: bool | None = None  # only for a second Ctrl-C during the rollback
 
     @property
     def ok(self) -> bool:
-        return self.healthy and self.keys_lost == 0 and self.records_left == 0
+        return self.healthy and self.keys_lost == 0 and self.records_left == 0 and self.record_kept is not False
 
 
-def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdir: Path) -> Trial:
-    trial = Trial(mode, phase, sig.name)
-    log_file = workdir / f"{mode}-{phase}-{sig.name}.log"
+def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdir: Path, twice: bool = False) -> Trial:
+    trial = Trial(mode, phase, sig.name + ("x2" if twice else ""))
+    log_file = workdir / f"{mode}-{phase}-{trial.signal}.log"
     argv = [CHAOS_CLI, "--no-version-check", "--log-file", str(log_file), "run", "--rollback-strategy", "always",
             "--journal-path", str(log_file.with_suffix(".json")), f"chaos/experiments/{mode}.json"]  # fmt: skip
     argv[-1:-1] = ["--var", f"kubeconfig={target.kubeconfig}"]
@@ -73,15 +75,8 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
         start_new_session=True,
     )  # fmt: skip
     marker = PHASE_ACTIVITY[phase] + (mode if phase == "inject" else "")
-
-    def phase_started() -> Seen:
-        if proc.poll() is not None:
-            raise RuntimeError(f"`chaos run` ended (exit {proc.returncode}) before phase {phase} started: {log_file}")
-        text = log_file.read_text(errors="replace") if log_file.exists() else ""
-        return Seen(marker in text, "phase not started yet")
-
     try:
-        _wait_for_phase(phase_started, mode, phase)
+        _wait_for_phase(_log_shows(proc, log_file, marker), mode, phase)
     except RuntimeError as exc:
         trial.detail = str(exc)
         return trial
@@ -92,12 +87,28 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
         trial.detail = "the run ended before the signal"
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
+    if twice:  # a second Ctrl-C while the rollback runs: the record must stay, and the log must say so
+        rolling_back = PHASE_ACTIVITY["rollback"] + mode
+        with contextlib.suppress(RuntimeError):
+            _wait_for_phase(_log_shows(proc, log_file, rolling_back), mode, "rollback")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=INTO_PHASE_S)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
     proc.wait(timeout=EXIT_TIMEOUT)
+    if twice:
+        kept = mode in records.pending(safety.authorize(target).cluster)
+        said = "its record stays" in log_file.read_text(errors="replace")
+        trial.detail = f"record kept after the second Ctrl-C: {kept}; the log says so: {said}"
+        trial.record_kept = kept and said
     ended = time.time()
     trial.exit_s = round(time.monotonic() - signalled, 1)
     started = time.monotonic()
     permit = safety.authorize(target)
-    trial.repaired = ", ".join(runner.repair(permit, say=lambda _m: None)) or "nothing"
+    try:
+        trial.repaired = ", ".join(runner.repair(permit, say=lambda _m: None)) or "nothing"
+    except Exception as exc:  # the record stays for the next run; the trial reports the failure
+        trial.repaired, trial.detail = "failed", f"repair: {type(exc).__name__}: {exc}"[:300]
     trial.repair_s = round(time.monotonic() - started, 1)
     ctx = runner.open_context(permit, "trial-check")
     try:
@@ -113,6 +124,16 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
     return trial
 
 
+def _log_shows(proc: subprocess.Popen[bytes], log_file: Path, marker: str) -> Callable[[], Seen]:
+    def probe() -> Seen:
+        if proc.poll() is not None:
+            raise RuntimeError(f"`chaos run` ended (exit {proc.returncode}) before `{marker}`: {log_file}")
+        text = log_file.read_text(errors="replace") if log_file.exists() else ""
+        return Seen(marker in text, f"`{marker}` not in the log yet")
+
+    return probe
+
+
 def _wait_for_phase(started: Callable[[], Seen], mode: str, phase: str) -> None:
     wait_for(
         started,
@@ -126,13 +147,13 @@ def _wait_for_phase(started: Callable[[], Seen], mode: str, phase: str) -> None:
 def render(trials: list[Trial]) -> str:
     lines = [
         "| mode | phase | signal | process ended after s | repaired by next run | repair s | healthy | keys lost "
-        "| records left |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| records left | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in trials:
         lines.append(
-            f"| {t.mode} | {t.phase} | SIG{t.signal.removeprefix('SIG')} | {t.exit_s} | {t.repaired} | {t.repair_s} "
-            f"| {'yes' if t.healthy else 'no: ' + t.detail} | {t.keys_lost} | {t.records_left} |"
+            f"| {t.mode} | {t.phase} | {t.signal} | {t.exit_s} | {t.repaired} | {t.repair_s} "
+            f"| {'yes' if t.healthy else 'no'} | {t.keys_lost} | {t.records_left} | {t.detail} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -140,8 +161,12 @@ def render(trials: list[Trial]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chaos.trials", description=__doc__.splitlines()[0])
     parser.add_argument("--modes", nargs="+", default=["oom", "bad-config", "network-policy"])
-    parser.add_argument("--phases", nargs="+", default=list(PHASE_ACTIVITY), choices=list(PHASE_ACTIVITY))
-    parser.add_argument("--signals", nargs="+", default=["INT", "KILL"], choices=["INT", "KILL"])
+    phases = [p for p in PHASE_ACTIVITY if p != "rollback"]
+    parser.add_argument("--phases", nargs="+", default=phases, choices=phases)
+    parser.add_argument(
+        "--signals", nargs="+", default=["INT", "KILL"], choices=["INT", "KILL", "INTx2"],
+        help="INTx2: Ctrl-C in the phase, then again while the rollback runs",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=cluster_config.REPO / "reports" / "interrupt-trials.md")
     args = parser.parse_args(argv)
     target = Target(cluster_config.KUBECONFIG, None, cluster_config.REPO / "runbooks" / "redis-down.md")
@@ -150,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in args.modes:
         for phase in args.phases:
             for name in args.signals:
-                trial = run_trial(target, mode, phase, signal.Signals[f"SIG{name}"], workdir)
+                sig = signal.Signals[f"SIG{name.removesuffix('x2')}"]
+                trial = run_trial(target, mode, phase, sig, workdir, twice=name.endswith("x2"))
                 print(f"TRIAL {mode} {phase} SIG{name}: ok={trial.ok} {trial}", flush=True)
                 trials.append(trial)
                 args.out.parent.mkdir(parents=True, exist_ok=True)

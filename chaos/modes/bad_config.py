@@ -55,6 +55,7 @@ class BadConfig(FailureMode):
         return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        levers.restore_helmrelease(ctx, record["helmrelease"])
+        # The config first: Flux will not upgrade a release whose StatefulSet is failing on the bad config.
         if levers.restore_configmap(ctx, record["configmap"]) or not levers.redis_ready(ctx):
             levers.wait_redis_ready(ctx, "after restoring ConfigMap data")
+        levers.restore_helmrelease(ctx, record["helmrelease"])

@@ -150,7 +150,7 @@ def remove_pods_the_run_started(ctx: Context, record: dict[str, Any], name: str)
         if exc.status == 404:
             return False
         raise
-    if pod.metadata.creation_timestamp.timestamp() < record["started_at"]:
+    if pod.metadata.creation_timestamp.timestamp() < int(record["started_at"]):  # the API keeps whole seconds
         return False
     ctx.cluster.core.delete_namespaced_pod(name, ctx.names.namespace, grace_period_seconds=0)
     return True

@@ -22,7 +22,7 @@ from pathlib import Path
 from checks.runbook.model import Command
 from checks.runbook.model import CommandClass as K
 from fixtures.cluster import config as cluster_config
-from fixtures.kube import Cluster
+from fixtures.kube import Cluster, run_process
 from fixtures.names import RUNBOOK, RunbookNames
 from fixtures.waits import Seen, WaitTimeout, wait_for
 
@@ -187,15 +187,7 @@ class Executor:
         )
         started = time.monotonic()
         try:
-            proc = subprocess.run(
-                ["bash", "-c", script],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                check=False,
-            )
+            proc = run_process(["bash", "-c", script], timeout=timeout, env=self.env, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as exc:
             return Execution(
                 line,

@@ -11,6 +11,7 @@ from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
 BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
+BALLAST_BATCH = 5_000  # keys a script writes at once: well under the clients' timeout
 TOO_SMALL = {"master": {"resources": {"limits": {"memory": "48Mi"}, "requests": {"memory": "32Mi"}}}}
 # The runbook's "# Update:" block under `kubectl edit helmrelease`: limit 512Mi, request 256Mi.
 RAISED = {
@@ -34,8 +35,11 @@ class OomKilled(FailureMode):
     def inject(self, ctx: Context) -> dict[str, Any]:
         # The data grew; then the limit in the HelmRelease was set below what the data needs.
         prefix = ctx.record["ballast_prefix"]
-        fill = f"for i=1,{BALLAST_KEYS} do redis.call('SET', '{prefix}'..i, string.rep('x', 1000)) end return 1"
-        levers.redis_cli(ctx, "eval", fill, "0")
+        # In batches: one long script would block Redis past the clients' 1 s timeout before the fault exists.
+        for start in range(1, BALLAST_KEYS + 1, BALLAST_BATCH):
+            end = min(start + BALLAST_BATCH - 1, BALLAST_KEYS)
+            fill = f"for i={start},{end} do redis.call('SET', '{prefix}'..i, string.rep('x', 1000)) end return 1"
+            levers.redis_cli(ctx, "eval", fill, "0")
         levers.patch_values(ctx, TOO_SMALL)
         return {"ballast_keys": BALLAST_KEYS, "limit": "48Mi"}
 

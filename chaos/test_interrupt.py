@@ -21,7 +21,8 @@ from fixtures.kube import Cluster
 from fixtures.waits import Seen, wait_for
 from tests.verify_runner import REPO
 
-pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+# Marked chaos: it breaks Redis for real, so it runs with the experiments, after the read-only checks.
+pytestmark = [pytest.mark.chaos, pytest.mark.usefixtures("redis_system")]
 
 FIRST, SECOND = "oom", "network-policy"
 SESSION_BUDGET = 900

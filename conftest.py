@@ -15,6 +15,7 @@ from fixtures import system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import RunbookNames
 from fixtures.options import names_from_options
+from fixtures.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from fixtures.waits import WaitTimeout
 
 pytest_plugins = ["fixtures.plugin"]
@@ -59,9 +60,26 @@ def permit(target: Target) -> Permit:
 
 
 @pytest.fixture(scope="session")
-def redis_system(request: pytest.FixtureRequest, cluster: Cluster, target: Target) -> Iterator[system.InstallReport]:
-    """Redis (through Flux) and its clients, installed and healthy; left in place unless --remove-system."""
+def profile(request: pytest.FixtureRequest) -> Profile:
+    """The profile of the system under test chosen with --profile (default: runbook)."""
+    return PROFILES[request.config.getoption("profile") or DEFAULT_PROFILE]
+
+
+@pytest.fixture(scope="session")
+def redis_system(
+    request: pytest.FixtureRequest, cluster: Cluster, target: Target, names: RunbookNames, profile: Profile
+) -> Iterator[system.InstallReport]:
+    """Redis (through Flux) and its clients, installed with `profile` and healthy; left unless --remove-system."""
     if not cluster.created_by_suite():
+        installed = system.installed_profile(cluster, names)
+        if request.config.getoption("profile") is not None and installed != profile.name:
+            seen = installed or f"unknown (no {system.PROFILE_ANNOTATION} annotation on the HelmRelease)"
+            fix = f"pass --profile {installed} or drop --profile" if installed else "drop --profile"
+            pytest.fail(
+                f"--profile {profile.name}, but context {cluster.context!r} has Redis installed with profile {seen} "
+                f"and the suite switches profiles only on the cluster `python -m fixtures.cluster up` made: {fix}",
+                pytrace=False,
+            )
         if not system.is_healthy(cluster):
             pytest.fail(
                 f"Redis is not installed and healthy in context {cluster.context!r}, and the suite installs only "
@@ -73,7 +91,7 @@ def redis_system(request: pytest.FixtureRequest, cluster: Cluster, target: Targe
     # Undo every fault a killed chaos run left (its undo record says what was there) before anything else runs.
     runner.repair(safety.authorize(target))
     try:
-        report = system.ensure_installed(cluster)
+        report = system.ensure_installed(cluster, profile=profile)
         system.ensure_baseline_sentinels(cluster)
     except (system.InstallFailed, WaitTimeout) as exc:
         pytest.fail(f"installing Redis and its clients failed: {exc}", pytrace=False)

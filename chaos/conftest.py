@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from chaos import journal, records, runner, toolkit
+from chaos import errors, journal, records, runner, toolkit
+from chaos.modes import MODES
 from chaos.safety import Permit
 from chaos.target import Target
 from fixtures.options import REPORTS
+from fixtures.profiles import PRECONDITIONS, Profile
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +32,9 @@ def chaos_run_dir() -> Iterator[Path]:
 
 
 @pytest.fixture
-def run_chaos(chaos_permit: Permit, target: Target, chaos_run_dir: Path) -> Iterator[Callable[..., dict[str, Any]]]:
+def run_chaos(
+    chaos_permit: Permit, target: Target, chaos_run_dir: Path, profile: Profile
+) -> Iterator[Callable[..., dict[str, Any]]]:
     """Run one experiment file through chaoslib against the target; journal it. After Ctrl-C the experiment's
     rollback has run (or its record is kept, if interrupted again) and the session stops: no next fault."""
     interrupted: list[str] = []
@@ -43,6 +47,11 @@ def run_chaos(chaos_permit: Permit, target: Target, chaos_run_dir: Path) -> Iter
             interrupted.append(mode)
             raise
         row = journal.summary_row(name or mode, result, time.monotonic() - started)
+        row["profile"] = profile.name
+        row["lacking_preconditions"] = [
+            {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}
+            for key in lacking_on(profile, mode)
+        ]
         journal.write(chaos_run_dir, name or mode, result, row)
         if result.get("status") == "aborted" and result.get("refused"):
             pytest.fail(result["refused"], pytrace=False)
@@ -60,9 +69,53 @@ def run_chaos(chaos_permit: Permit, target: Target, chaos_run_dir: Path) -> Iter
         runner.undo_record(chaos_permit, mode, record)
 
 
+def assert_outcome_on(profile: Profile, row: dict[str, Any]) -> None:
+    """On a profile with every precondition the mode declares, it recovers. On one lacking some, it must not
+    recover (else the declaration is wrong), and the row says what was missing and what failed."""
+    lacking = lacking_on(profile, row["mode"])
+    if not lacking:
+        assert_recovered(row)
+        return
+    assert row["verdict"] == "not recovered", (
+        f"{row['mode']} recovered on profile {profile.name} without {', '.join(lacking)}: "
+        "the mode's declared precondition is not needed; correct its `needs`"
+    )
+    first = row["errors"][0] if row["errors"] else {"activity": "", "type": ""}
+    assert first["activity"] in RECOVERY_ACTIVITIES and first["type"] in ("RecoveryFailed", "NotRecovered"), (
+        f"{row['mode']} on profile {profile.name} failed before recovery could be judged: {first}"
+    )
+
+
+RECOVERY_ACTIVITIES = ("runbook-recovery-procedure", "verified-and-sentinels-intact")
+
+
+def lacking_on(profile: Profile, mode_label: str) -> list[str]:
+    mode = MODES[mode_label.split("[", 1)[0]]
+    return [key for key in mode.needs if not profile.has(PRECONDITIONS[key])]
+
+
+def raise_failure(row: dict[str, Any]) -> None:
+    """Re-raise the suite's own error behind the first failed activity (so an xfail can name it), else fail."""
+    if row["status"] == "completed" and not row["failed_activities"]:
+        return
+    for error in row["errors"]:
+        cls = getattr(errors, error["type"], None)
+        if isinstance(cls, type) and issubclass(cls, errors.ChaosError):
+            raise cls(f"{row['mode']}: {error['activity']}: {error['message']}")
+    raise AssertionError(f"{row['mode']}: {row['status']}, failed: {row['failed_activities']}; notes: {row['notes']}")
+
+
 def assert_recovered(row: dict[str, Any]) -> None:
     """Every phase succeeded, the time is within the runbook's escalation threshold."""
-    assert row["status"] == "completed" and not row["failed_activities"], (
-        f"{row['mode']}: {row['status']}, failed: {row['failed_activities']}; notes: {row['notes']}"
-    )
+    raise_failure(row)
     assert row["within_escalation"], f"{row['mode']}: not restored within the runbook's 15 minutes"
+
+
+def assert_not_recovered(row: dict[str, Any]) -> None:
+    """The fault was injected and shown, and verification was still failing at its budget: nothing else failed."""
+    assert row["without_recovery"], f"{row['mode']}: not a mutation run"
+    types = [e["type"] for e in row["errors"]]
+    assert row["failed_activities"] == ["verified-and-sentinels-intact"] and types == ["NotRecovered"], (
+        f"{row['mode']} without recovery: expected only verification to fail (NotRecovered), got "
+        f"{row['failed_activities']} {row['errors']}"
+    )

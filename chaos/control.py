@@ -26,7 +26,12 @@ def before_experiment_control(context: dict[str, Any], configuration: dict[str, 
     configuration = configuration if configuration is not None else {}
     try:
         permit = safety.authorize(Target.from_configuration(configuration))
-        run = runner.start(permit, configuration["failure_mode"], configuration.get("directive") or None)
+        run = runner.start(
+            permit,
+            configuration["failure_mode"],
+            configuration.get("directive") or None,
+            without_recovery=bool(configuration.get("without_recovery")),
+        )
     except (ChaosRefused, BadTarget) as exc:
         configuration[REFUSED_KEY] = str(exc)
         context["rollbacks"] = []  # nothing was changed, so nothing may be "rolled back" on this cluster

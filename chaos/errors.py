@@ -23,3 +23,11 @@ class RecoveryFailed(ChaosError):
 
 class HarnessError(ChaosError):
     """The suite itself failed (an exception in a probe, an API error, a harness timeout): not a runbook defect."""
+
+
+class NotRecovered(RecoveryFailed):
+    """Every recovery step ran, but the runbook's verification still failed at its budget."""
+
+
+class NoHealthyNode(RecoveryFailed):
+    """The pod has no healthy node to be rescheduled to (a single-node cluster)."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
+from chaos.steps import verdict
 from fixtures.budgets import ESCALATION_S
 
 
@@ -17,26 +19,68 @@ def activity_output(journal: dict[str, Any], name: str) -> dict[str, Any]:
     return {}
 
 
+# Each timing means one thing; the journal, summary.md and the report carry these definitions.
+TIMINGS = {
+    "time_to_detect_s": "fault in effect (its first API state, seen by a watch) -> the runbook's diagnosis shows "
+    "the symptom: the runbook's diagnosis latency",
+    "time_to_recover_s": "first fix step (runbook, prose or lever) starts -> every verification check passes",
+    "client_outage_s": "seconds each client itself counted without Redis (its redis_unavailable_seconds_total)",
+    "fault_to_verified_s": "fault in effect -> every verification check passes; compared with the runbook's "
+    "15-minute escalation",
+}
+ERROR = re.compile(r"chaos\.errors\.(\w+): (.*)")
+
+
+def errors(journal: dict[str, Any]) -> list[dict[str, str]]:
+    """The suite's own errors (chaos.errors classes) behind each failed activity, in run order."""
+    found = []
+    for entry in journal.get("run", []):
+        if entry.get("status") == "succeeded":
+            continue
+        text = "".join(entry.get("exception") or []) if isinstance(entry.get("exception"), list) else ""
+        match = ERROR.search(text)
+        last_line = (text.strip().splitlines() or [""])[-1]
+        found.append(
+            {
+                "activity": entry["activity"]["name"],
+                "type": match.group(1) if match else "",
+                "message": (match.group(2) if match else last_line)[:400],
+            }
+        )
+    return found
+
+
 def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, Any]:
     detect = activity_output(journal, "runbook-diagnosis-shows-symptom")
+    recover = activity_output(journal, "runbook-recovery-procedure")
     verified = activity_output(journal, "verified-and-sentinels-intact")
     failed = [e["activity"]["name"] for e in journal.get("run", []) if e.get("status") != "succeeded"]
     before = (journal.get("steady_states") or {}).get("before")
     if before is not None and not before.get("steady_state_met"):
         failed.insert(0, "steady state before the fault (Redis was not healthy: nothing was injected)")
+    recovered = journal.get("status") == "completed" and not failed
+    steps = recover.get("steps", [])
+    total = verified.get("fault_to_verified_s")
     return {
         "mode": mode,
         "status": journal.get("status"),
+        "without_recovery": bool((journal.get("experiment", {}).get("configuration") or {}).get("without_recovery"))
+        or "skipped" in recover,
         "failed_activities": failed,
+        "errors": errors(journal),
+        **verdict(steps, recovered),
+        "steps": steps,
+        "fault_in_effect": detect.get("fault_in_effect"),
         "time_to_detect_s": detect.get("time_to_detect_s"),
         "time_to_recover_s": verified.get("time_to_recover_s"),
-        "injection_to_verified_s": verified.get("injection_to_verified_s"),
-        "within_escalation": (verified.get("injection_to_verified_s") or ESCALATION_S + 1) <= ESCALATION_S,
+        "fault_to_verified_s": total,
+        "within_escalation": total is not None and total <= ESCALATION_S,
         "client_outage_s": verified.get("client_outage_s"),
         "keys_lost": verified.get("keys_lost"),
         "keys_written": verified.get("keys_written"),
         "wall_s": round(wall_s, 1),
-        "notes": verified.get("notes") or activity_output(journal, "runbook-recovery-procedure").get("notes", []),
+        "timing_definitions": TIMINGS,
+        "notes": verified.get("notes") or recover.get("notes", []),
     }
 
 
@@ -56,26 +100,72 @@ def render_summary(run_dir: Path) -> Path:
         "",
         f"Escalation threshold (runbook): {ESCALATION_S // 60} minutes from failure to restored.",
         "",
-        "| mode | status | detect s | recover s | injection to verified s | within 15 min | client outage s "
-        "| keys lost | wall s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| mode | verdict | status | detect s | recover s | fault to verified s | within 15 min "
+        "| client outage s | keys lost | wall s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         outage = ", ".join(f"{k} {v}" for k, v in (r.get("client_outage_s") or {}).items())
         failed = f" (failed: {', '.join(r['failed_activities'])})" if r["failed_activities"] else ""
+        mutation = " (without recovery)" if r.get("without_recovery") else ""
         lines.append(
-            f"| {r['mode']} | {r['status']}{failed}"
-            f" | {r['time_to_detect_s']} | {r['time_to_recover_s']} | {r['injection_to_verified_s']}"
+            f"| {r['mode']}{mutation} | {r.get('verdict')} | {r['status']}{failed}"
+            f" | {r['time_to_detect_s']} | {r['time_to_recover_s']} | {r.get('fault_to_verified_s')}"
             f" | {'yes' if r['within_escalation'] else 'no'} | {outage} | {r['keys_lost']}/{r['keys_written']}"
             f" | {r['wall_s']} |"
         )
-    lines += ["", "## Notes (adaptations, levers, where the time went)", ""]
+    lines += profile_section(rows)
+    lines += ["", "Timings:", ""] + [f"- **{name}**: {text}" for name, text in TIMINGS.items()]
+    lines += ["", "## Recovery steps (runbook, runbook-prose, lever)", ""]
+    for r in rows:
+        for step in r.get("steps") or []:
+            lines.append(f"- {r['mode']}: {step_line(step)}")
+        for missing in r.get("missing") or []:
+            lines.append(f"- {r['mode']}: **runbook insufficient**, missing {missing}")
+    lines += ["", "## Notes (adaptations, where the time went)", ""]
     for r in rows:
         for note in r.get("notes") or []:
             lines.append(f"- {r['mode']}: {note}")
     path = run_dir / "summary.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def profile_section(rows: list[dict[str, Any]]) -> list[str]:
+    """For a profile other than the runbook's: per mode, works there, or needs which precondition (and what failed)."""
+    others = [r for r in rows if r.get("profile", "runbook") != "runbook"]
+    if not others:
+        return []
+    lines = [
+        "",
+        "## Hidden preconditions",
+        "",
+        "| mode | profile | result | failure observed |",
+        "| --- | --- | --- | --- |",
+    ]
+    for r in others:
+        lacking = r.get("lacking_preconditions") or []
+        if r.get("verdict") != "not recovered":
+            result = f"works on {r['profile']}"
+        else:
+            result = "needs " + ", ".join(p["key"] for p in lacking) if lacking else "fails (no precondition declared)"
+        failure = (r.get("errors") or [{"message": ""}])[0]["message"][:200]
+        lines.append(f"| {r['mode']} | {r['profile']} | {result} | {failure} |")
+    return lines
+
+
+def step_line(step: dict[str, Any]) -> str:
+    """One step in words: its label, the runbook's text (or the suite's, for a lever) and what ran."""
+    where = f"line {step['line']} " if step.get("line") else ""
+    said = f"`{step['runbook']}`" if step["label"] == "runbook" else repr(step.get("runbook") or "")
+    if step["label"] == "lever":
+        text = f"[lever, {step['role']}] ran `{step['ran']}`: {step['why']}"
+    elif step["label"] == "runbook-prose":
+        text = f"[runbook-prose, {step['role']}] {where}says {said}; the suite ran `{step['ran']}`: {step['why']}"
+    else:
+        adapted = f" (adapted: {'; '.join(step['adaptations'])})" if step.get("adaptations") else ""
+        text = f"[runbook, {step['role']}] {where}{said}{adapted}"
+    return f"{text} -> {step['outcome']} in {step['seconds']}s"
 
 
 def run_id() -> str:

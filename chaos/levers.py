@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import signal
 import subprocess
 import time
 from typing import Any
@@ -134,13 +133,6 @@ def redis_cli(ctx: Context, *args: str) -> str:
     return proc.stdout.strip()
 
 
-def delete_pod_lever(ctx: Context, why: str) -> None:
-    """The runbook's Step 3 lever (`kubectl delete pod`), used instead of waiting out CrashLoopBackOff."""
-    cmd = ctx.command(f"kubectl delete pod -n {ctx.names.namespace} {ctx.names.pod}", after="Step 3")
-    ctx.notes.append(f"Step 3 lever (line {cmd.line}) used: {why}")
-    ctx.run_fix(cmd, timeout=120)
-
-
 def remove_pods_the_run_started(ctx: Context, record: dict[str, Any], name: str) -> bool:
     """Delete pod `name` (the runbook's `kubectl run NAME --rm`, left behind when a run is killed while it runs)
     only if it was created after this run's record: a pod of that name someone else made stays."""
@@ -231,44 +223,28 @@ def json_patch(ctx: Context, kind: str, name: str, operations: list[dict[str, An
 # ---------------------------------------------------------------- node actions (the local cluster's node only)
 
 
-def redis_container(ctx: Context) -> tuple[str, int]:
-    """(container id, host pid) of redis-server in the Redis pod, through this machine's containerd."""
-    require_local_node(ctx.permit, "freeze redis-server")
-    pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
-    status = (pod.status.container_statuses or [None])[0]
-    if status is None or not status.container_id:
-        raise InjectionFailed(f"pod/{ctx.names.pod} has no running container to freeze")
-    container = status.container_id.split("://", 1)[-1]
-    return container, container_pid(container)
-
-
-def container_pid(container: str) -> int:
+def _crictl(*args: str) -> str:
     crictl = cluster_config.TOOLS_BIN / "crictl"
-    out = subprocess.run(
-        [
-            str(crictl),
-            f"--runtime-endpoint=unix://{cluster_config.CONTAINERD_SOCKET}",
-            "inspect",
-            "-o",
-            "json",
-            container,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    endpoint = f"--runtime-endpoint=unix://{cluster_config.CONTAINERD_SOCKET}"
+    out = subprocess.run([str(crictl), endpoint, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise HarnessError(f"crictl inspect {container[:12]} failed: {out.stderr.strip()[:200]}")
-    return int(json.loads(out.stdout)["info"]["pid"])
+        raise HarnessError(f"crictl {' '.join(args)[:80]} failed: {out.stderr.strip()[:200]}")
+    return out.stdout
 
 
-def signal_container(ctx: Context, container: str, pid: int, sig: signal.Signals) -> bool:
-    """Send `sig` to `pid` only while it is still that container's process; whether it was sent."""
-    require_local_node(ctx.permit, f"send {sig.name} to redis-server")
-    try:
-        if container_pid(container) != pid:
-            return False
-    except HarnessError:
-        return False  # the container is gone: nothing of the run's is left to signal
-    os.kill(pid, sig)
-    return True
+def pod_sandbox_pid(ctx: Context, pod_uid: str) -> int | None:
+    """Host pid of the pod sandbox (its pause process, which holds the pod's network namespace) of the Redis
+    pod with UID `pod_uid`, through this machine's containerd; None when that pod has no sandbox here."""
+    require_local_node(ctx.permit, "enter the Redis pod's network namespace")
+    listing = json.loads(_crictl("pods", "--name", ctx.names.pod, "--namespace", ctx.names.namespace, "-o", "json"))
+    for sandbox in listing.get("items", []):
+        if sandbox["metadata"].get("uid") == pod_uid and sandbox.get("state") == "SANDBOX_READY":
+            return int(json.loads(_crictl("inspectp", "-o", "json", sandbox["id"]))["info"]["pid"])
+    return None
+
+
+def pod_iptables(ctx: Context, pid: int, *rule: str) -> subprocess.CompletedProcess[str]:
+    """iptables inside the network namespace of host process `pid` (a pod's sandbox)."""
+    require_local_node(ctx.permit, "change iptables in the Redis pod's network namespace")
+    command = ["nsenter", f"--net=/proc/{pid}/ns/net", "iptables", "-w", *rule]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=30)

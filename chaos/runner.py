@@ -18,11 +18,13 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from chaos import records
-from chaos.errors import ChaosError, HarnessError, RecoveryFailed, SymptomNotShown
+from chaos.effects import EffectWatch
+from chaos.errors import ChaosError, HarnessError, NotRecovered, RecoveryFailed, SymptomNotShown
 from chaos.modes import MODES
 from chaos.modes.bad_config import BadConfig
 from chaos.modes.base import Context, FailureMode
 from chaos.safety import Permit, require_local_node
+from chaos.steps import first_fix_started
 from checks import sentinel
 from checks import verification as v
 from checks.runbook.executor import Executor
@@ -36,6 +38,9 @@ from fixtures.waits import Seen, WaitTimeout, wait_for
 log = logging.getLogger("chaostoolkit.redis_runbook")
 SENTINEL_COUNT = 100
 STEADY_LOG_WINDOW_S = 60
+# The watch for the fault's first API state runs from before the injection through detection.
+EFFECT_WATCH_S = 2 * budgets.CHAOS_DETECT_S
+EFFECT_REPORT_S = 10  # after detection, how long the watch may still take to report what it saw
 
 
 @dataclass
@@ -45,7 +50,12 @@ class Run:
     mode: FailureMode
     ctx: Context
     set_id: str
-    injected_at: float | None = None  # the fault is in effect (inject returned)
+    # A mutation run: the recovery phase does nothing, to show the experiment fails without the runbook.
+    without_recovery: bool = False
+    effect_watch: EffectWatch | None = None
+    injected_at: float | None = None  # inject returned
+    effect_at: float | None = None  # the fault is in effect: first API state showing it (or inject returned)
+    effect_source: str = ""
     detected_at: float | None = None
     recover_started: float | None = None
     recover_ended: float | None = None
@@ -74,13 +84,13 @@ def open_context(permit: Permit, run_id: str, record: dict[str, Any] | None = No
     return Context(permit, runbook, executor, run_id, record or {})
 
 
-def start(permit: Permit, mode_name: str, directive: str | None = None) -> Run:
+def start(permit: Permit, mode_name: str, directive: str | None = None, without_recovery: bool = False) -> Run:
     """A new run of one failure mode against the permit's cluster (nothing is changed yet)."""
     mode = failure_mode(mode_name, directive)
     if mode.node_action:
         require_local_node(permit, mode.node_action)
     run_id = f"{mode.name}-{uuid.uuid4().hex[:8]}"
-    return Run(mode, open_context(permit, run_id), set_id=run_id)
+    return Run(mode, open_context(permit, run_id), set_id=run_id, without_recovery=without_recovery)
 
 
 def _phase(run: Run, name: str, body: Callable[[], Any]) -> Any:
@@ -202,6 +212,9 @@ def inject(run: Run) -> dict[str, Any]:
         record.update(run.mode.snapshot(ctx))
         ctx.record = record
         records.write(run.permit, run.mode.name, record)
+        effect = run.mode.effect(ctx)
+        if effect is not None:
+            run.effect_watch = EffectWatch(ctx, effect, timeout=EFFECT_WATCH_S)
         log.info("INJECT mode=%s run=%s", run.mode.name, ctx.run_id)
         details = run.mode.inject(ctx)
         run.injected_at = time.time()
@@ -230,34 +243,50 @@ def detect(run: Run) -> dict[str, Any]:
         except Exception as exc:
             raise HarnessError(f"the suite's symptom probe failed: {type(exc).__name__}: {exc}") from exc
         run.detected_at = time.time()
-        took = run.detected_at - (run.injected_at or run.detected_at)
-        log.info("DETECT mode=%s time_to_detect_s=%.1f", run.mode.name, took)
-        return {"time_to_detect_s": round(took, 1)}
+        fault_in_effect(run)
+        # The diagnosis can read the same API state a moment before the watch delivers it: that is no latency.
+        took = max(0.0, run.detected_at - (run.effect_at or run.detected_at))
+        log.info("DETECT mode=%s time_to_detect_s=%.1f (%s)", run.mode.name, took, run.effect_source)
+        return {
+            "time_to_detect_s": round(took, 1),
+            "fault_in_effect": run.effect_source,
+            "fault_in_effect_at": run.effect_at,
+        }
 
     return _phase(run, "detect", body)
 
 
+def fault_in_effect(run: Run) -> None:
+    """When the fault took effect: the watch's first sighting, else (no API object shows it) inject's return."""
+    watch = run.effect_watch
+    seen = watch.result(wait=EFFECT_REPORT_S) if watch else None
+    if watch is not None and seen is not None:
+        run.effect_at, run.effect_source = seen, f"watch: {watch.effect.what}"
+    elif watch is not None:
+        run.effect_at = run.injected_at
+        run.effect_source = f"inject returned (the watch for {watch.effect.what} saw nothing: {watch.state})"
+    else:
+        run.effect_at = run.injected_at
+        run.effect_source = "inject returned (no API object shows this fault; the injection checked it)"
+
+
 def recover(run: Run) -> dict[str, Any]:
+    """The mode's recovery, every step labelled (runbook, runbook-prose, lever); a mutation run does nothing."""
+
     def body() -> dict[str, Any]:
         run.recover_started = time.time()
+        if run.without_recovery:
+            log.info("RECOVER mode=%s skipped: mutation run without the runbook's recovery", run.mode.name)
+            run.recover_ended = run.recover_started
+            return {"steps": [], "skipped": "mutation run: the runbook's recovery was left out", "notes": []}
         log.info("RECOVER mode=%s", run.mode.name)
-        executions = run.mode.recover(run.ctx)
-        run.recover_ended = time.time()
-        return {
-            "commands": [
-                {
-                    "line": e.line,
-                    "runbook": e.original,
-                    "ran": e.ran,
-                    "outcome": e.outcome.value,
-                    "seconds": round(e.seconds, 1),
-                    "adaptations": [a.what for a in e.adaptations],
-                    "reason": e.reason,
-                }
-                for e in executions
-            ],
-            "notes": list(run.ctx.notes),
-        }
+        run.ctx.recording = True
+        try:
+            run.mode.recover(run.ctx)
+        finally:
+            run.ctx.recording = False
+            run.recover_ended = time.time()
+        return {"steps": [step.as_json() for step in run.ctx.steps], "notes": list(run.ctx.notes)}
 
     return _phase(run, "recover", body)
 
@@ -267,15 +296,20 @@ def verify(run: Run) -> dict[str, Any]:
 
     def body() -> dict[str, Any]:
         ctx = run.ctx
-        wait_until_verified(ctx, not_before=run.recover_ended)
+        budget = budgets.CHAOS_UNAIDED_S if run.without_recovery else budgets.CHAOS_RECOVER_S
+        try:
+            wait_until_verified(ctx, not_before=run.recover_ended, timeout=budget)
+        except WaitTimeout as exc:
+            raise NotRecovered(f"verification still failing {budget}s after recovery: {exc}") from None
         run.recovered_at = time.time()
         with through_service(ctx.cluster, ctx.names) as client:
             report = sentinel.check_set(client, run.set_id)
         outage_after = client_outage_seconds(ctx)
+        first_fix = first_fix_started([s.as_json() for s in ctx.steps])
         result = {
-            "time_to_recover_s": round(run.recovered_at - (run.recover_started or run.recovered_at), 1),
-            "recovery_commands_s": round((run.recover_ended or 0) - (run.recover_started or 0), 1),
-            "injection_to_verified_s": round(run.recovered_at - (run.injected_at or run.recovered_at), 1),
+            "time_to_recover_s": round(run.recovered_at - first_fix, 1) if first_fix else None,
+            "recovery_procedure_s": round((run.recover_ended or 0) - (run.recover_started or 0), 1),
+            "fault_to_verified_s": round(run.recovered_at - (run.effect_at or run.recovered_at), 1),
             "escalation_threshold_s": budgets.ESCALATION_S,
             "keys_written": SENTINEL_COUNT,
             "keys_lost": report.lost if report.keys else SENTINEL_COUNT,

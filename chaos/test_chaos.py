@@ -1,8 +1,10 @@
 """`pytest -m chaos`: each failure mode the runbook documents, injected for real and recovered by the runbook.
 
 Each test runs chaos/experiments/<mode>.json through Chaos Toolkit: steady state, sentinel keys,
-inject, detect (the runbook's diagnosis must show the symptom), recover (the runbook's fix commands),
-verify (the runbook's checks pass, no sentinel key lost), then undo. Journals go to reports/chaos/.
+inject, detect (the runbook's diagnosis must show the symptom), recover (the runbook's procedure, each
+step labelled runbook, runbook-prose or lever), verify (the runbook's checks pass, no sentinel key
+lost), then undo. Journals go to reports/chaos/. With `--profile stock` (Flux's and the chart's
+defaults), a mode that declares a precondition the profile lacks must end not recovered instead.
 """
 
 from __future__ import annotations
@@ -11,62 +13,65 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from chaos.conftest import assert_recovered
+from chaos.conftest import assert_outcome_on
+from chaos.errors import NoHealthyNode
+from fixtures.profiles import Profile
 
 pytestmark = pytest.mark.chaos
 
 
-def test_oom_killed_pod_recovers_after_limit_raised(run_chaos) -> None:
-    assert_recovered(run_chaos("oom"))
+def test_oom_killed_pod_recovers_after_limit_raised(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("oom"))
 
 
-def test_full_data_disk_recovers_after_old_backups_cleaned(run_chaos) -> None:
-    assert_recovered(run_chaos("disk-full"))
+def test_full_data_disk_recovers_after_old_backups_cleaned(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("disk-full"))
 
 
-def test_lost_claim_recovers_once_storage_class_restored_and_loss_is_measured(run_chaos) -> None:
+def test_lost_claim_recovers_once_storage_class_restored_and_loss_is_measured(run_chaos, profile: Profile) -> None:
     row = run_chaos("pvc-loss")
-    assert_recovered(row)
+    assert_outcome_on(profile, row)
     # The claim's volume was deleted with it: every sentinel key on it is gone, as the runbook's Step 6
     # warning foresees; the loss is measured and reported, not hidden.
     assert row["keys_lost"] == row["keys_written"]
 
 
-def test_bad_config_directive_recovers_by_flux_suspend_resume(run_chaos) -> None:
-    assert_recovered(run_chaos("bad-config"))
+def test_bad_config_directive_recovers_by_flux_suspend_resume(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("bad-config"))
 
 
-def test_missing_image_tag_recovers_after_image_restored(run_chaos) -> None:
-    assert_recovered(run_chaos("image-pull"))
+def test_missing_image_tag_recovers_after_image_restored(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("image-pull"))
 
 
-def test_blocking_network_policy_recovers_after_policy_deleted(run_chaos) -> None:
-    assert_recovered(run_chaos("network-policy"))
+def test_blocking_network_policy_recovers_after_policy_deleted(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("network-policy"))
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="single-node cluster: after cordon and pod delete, redis-master-0 has no healthy node to go to "
+    raises=NoHealthyNode,
+    reason="single-node cluster: after the runbook's cordon, redis-master-0 has no healthy node to go to "
     "(the two-node cluster is a later issue)",
 )
-def test_not_ready_node_recovers_by_cordon_and_reschedule(run_chaos) -> None:
-    assert_recovered(run_chaos("node"))
+def test_not_ready_node_recovers_by_cordon_and_reschedule(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("node"))
 
 
-def test_hung_redis_recovers_by_step3_force_restart(run_chaos) -> None:
-    assert_recovered(run_chaos("step3-force-restart"))
+def test_pod_dropping_redis_traffic_recovers_by_step3_force_restart(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("step3-force-restart"))
 
 
-def test_hung_redis_recovers_by_step4_rollout_restart(run_chaos) -> None:
-    assert_recovered(run_chaos("step4-rollout-restart"))
+def test_pod_dropping_redis_traffic_recovers_by_step4_rollout_restart(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("step4-rollout-restart"))
 
 
-def test_scaled_down_redis_recovers_by_step5_flux_reconcile(run_chaos) -> None:
-    assert_recovered(run_chaos("step5-flux-reconcile"))
+def test_scaled_down_redis_recovers_by_step5_flux_reconcile(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("step5-flux-reconcile"))
 
 
-def test_broken_statefulset_recovers_by_step6_reinstall_keeping_claim_and_data(run_chaos) -> None:
-    assert_recovered(run_chaos("step6-reinstall"))
+def test_broken_statefulset_recovers_by_step6_reinstall_keeping_claim_and_data(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("step6-reinstall"))
 
 
 UNKNOWN_DIRECTIVE = st.from_regex(r"[a-z]{5,10}-[a-z]{4,8}", fullmatch=True).map(lambda d: f"x{d} yes")
@@ -81,7 +86,9 @@ BAD_NUMBER = st.tuples(
 WRONG_ARITY = st.sampled_from(["save 900", "maxmemory", "bind", "rename-command CONFIG"])
 
 
-def test_any_invalid_config_is_detected_and_recovered(run_chaos, request: pytest.FixtureRequest) -> None:
+def test_any_invalid_config_is_detected_and_recovered(
+    run_chaos, profile: Profile, request: pytest.FixtureRequest
+) -> None:
     # Each example is a whole experiment (about a minute): CI keeps the count small (--config-examples).
     @settings(
         max_examples=request.config.getoption("config_examples"),
@@ -93,6 +100,6 @@ def test_any_invalid_config_is_detected_and_recovered(run_chaos, request: pytest
     )
     @given(directive=st.one_of(UNKNOWN_DIRECTIVE, BAD_VALUE, BAD_NUMBER, WRONG_ARITY))
     def recovers(directive: str) -> None:
-        assert_recovered(run_chaos("bad-config", name=f"bad-config[{directive}]", directive=directive))
+        assert_outcome_on(profile, run_chaos("bad-config", name=f"bad-config[{directive}]", directive=directive))
 
     recovers()

@@ -32,13 +32,15 @@ def experiment(mode_name: str) -> dict[str, Any]:
         "title": f"Redis recovers from '{mode.title}' by the runbook's own procedure",
         "description": (
             f"Inject the failure mode the runbook documents under '{mode.runbook_section}', check that the "
-            "runbook's diagnosis shows the documented symptom, recover with the runbook's fix commands, and "
-            "verify with the runbook's Verification checks that Redis is back and no sentinel key was lost. "
+            "runbook's diagnosis shows the documented symptom, recover with the runbook's procedure (each step "
+            "labelled runbook, runbook-prose or lever in the journal), and verify with the runbook's "
+            "Verification checks that Redis is back and no sentinel key was lost. `without_recovery` set to "
+            "any value leaves the recovery out (a mutation run: it must end not recovered). "
             "The target comes from `configuration` (environment variables for `chaos run`); a cluster that "
             "`python -m fixtures.cluster up` did not create needs RUNBOOK_ALLOW_CHAOS_ON=<context>."
         ),
         "tags": ["redis", "runbook", mode.name],
-        "configuration": {**configuration_block(), "failure_mode": mode.name, "directive": ""},
+        "configuration": {**configuration_block(), "failure_mode": mode.name, "directive": "", "without_recovery": ""},
         "controls": [{"name": "redis-runbook-safety-gate", "provider": {"type": "python", "module": CONTROL}}],
         "steady-state-hypothesis": {
             "title": "every runbook verification check passes",

@@ -7,29 +7,43 @@ runbook's diagnosis shows it), `recover` (the runbook's fix commands) and, alway
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chaos.errors import HarnessError, RecoveryFailed, SymptomNotShown
 from chaos.safety import Permit
+from chaos.steps import Label, Role, Step
 from checks.runbook.executor import Execution, Executor, Outcome
-from checks.runbook.model import Command, Runbook
+from checks.runbook.model import Command, CommandClass, Runbook
+from checks.runbook.parser import parse
 from fixtures.kube import Cluster
 from fixtures.names import RunbookNames
 from fixtures.waits import Seen
 
+if TYPE_CHECKING:
+    from chaos.effects import Effect
+
 
 @dataclass
 class Context:
-    """What a failure mode acts through: the permit's cluster, the runbook, an executor, the run's record."""
+    """What a failure mode acts through: the permit's cluster, the runbook, an executor, the run's record.
+
+    While `recording` (the recover phase), every command and lever is kept in `steps` with its label:
+    `run`/`run_fix` for the runbook's commands, `prose_fix` for an action the runbook states only in words,
+    `lever`/`lever_command` for what the runbook does not say.
+    """
 
     permit: Permit
     runbook: Runbook
     executor: Executor
     run_id: str
     record: dict[str, Any] = field(default_factory=dict)  # this run's undo record (prior state, files made)
-    notes: list[str] = field(default_factory=list)  # where the time went, levers used, adaptations
+    notes: list[str] = field(default_factory=list)  # where the time went, adaptations
+    steps: list[Step] = field(default_factory=list)
+    recording: bool = False
 
     @property
     def cluster(self) -> Cluster:
@@ -51,19 +65,99 @@ class Context:
 
     def run(self, cmd: Command, *, timeout_is_state: bool = False, **kwargs: Any) -> Execution:
         """Run a runbook command; a harness timeout is the suite's failure unless the caller expects hanging."""
-        execution = self.executor.run(cmd, **kwargs)
-        for change in execution.adaptations:
-            self.notes.append(f"line {cmd.line}: {change.what}")
-        if execution.outcome == Outcome.SUITE_ERROR and not timeout_is_state:
-            raise HarnessError(f"runbook line {cmd.line} `{cmd.text}`: {execution.reason}")
-        return execution
+        return self._execute(cmd, Label.RUNBOOK, timeout_is_state=timeout_is_state, **kwargs)
 
     def run_fix(self, cmd: Command, **kwargs: Any) -> Execution:
-        """Run a fix command; a failure here is a failed recovery, not something to skip."""
-        execution = self.run(cmd, **kwargs)
-        if execution.outcome != Outcome.PASSED:
-            raise RecoveryFailed(f"runbook line {cmd.line} `{cmd.text}`: {execution.outcome}: {execution.reason}")
+        """Run a runbook command of the fix; a failure here is a failed recovery, not something to skip."""
+        return _must_pass(self.run(cmd, **kwargs), cmd)
+
+    def prose_fix(self, phrase: str, text: str, why: str, **kwargs: Any) -> Execution:
+        """The suite's reading of an action the runbook states only in words (the line containing `phrase`)."""
+        found = self.runbook.line_containing(phrase)
+        if found is None:
+            raise RecoveryFailed(f"the runbook no longer says {phrase!r}: nothing to interpret")
+        line, prose = found[0], found[1].lstrip("#").strip()
+        cmd = suite_command(text, line)
+        return _must_pass(self._execute(cmd, Label.PROSE, runbook=prose, why=why, **kwargs), cmd)
+
+    def lever_command(self, text: str, why: str, **kwargs: Any) -> Execution:
+        """A shell command the runbook does not give for this failure mode; `why` names what was missing."""
+        cmd = suite_command(text, 0)
+        return _must_pass(self._execute(cmd, Label.LEVER, why=why, **kwargs), cmd)
+
+    def lever(self, what: str, why: str, action: Callable[[], None]) -> None:
+        """Something the runbook does not say at all, done through the API; `why` names what was missing."""
+        step = Step(Label.LEVER, Role.FIX, what, why=why, started_at=time.time())
+        started = time.monotonic()
+        try:
+            action()
+        except Exception as exc:
+            step.outcome, step.reason = "failed", f"{type(exc).__name__}: {exc}"[:300]
+            raise
+        finally:
+            step.seconds = time.monotonic() - started
+            self._keep(step)
+
+    def _execute(
+        self,
+        cmd: Command,
+        label: Label,
+        *,
+        runbook: str | None = None,
+        why: str = "",
+        timeout_is_state: bool = False,
+        adapted: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Execution:
+        """Run `cmd`; `adapted` names changes the caller made to the runbook's text beyond the executor's."""
+        started_at = time.time()
+        execution = self.executor.run(cmd, **kwargs)
+        adaptations = [change.what for change in execution.adaptations] + list(adapted or [])
+        self.notes.extend(f"line {cmd.line}: {what}" for what in adaptations)
+        role = role_of(cmd)
+        in_runbook = label == Label.RUNBOOK
+        self._keep(
+            Step(
+                label,
+                Role.FIX if label != Label.RUNBOOK else role,
+                execution.ran,
+                line=cmd.line if label != Label.LEVER else None,
+                runbook=cmd.text if in_runbook else runbook,
+                why=why,
+                outcome=str(execution.outcome),
+                started_at=started_at,
+                seconds=execution.seconds,
+                adaptations=adaptations,
+                reason=execution.reason,
+            )
+        )
+        if execution.outcome == Outcome.SUITE_ERROR and not timeout_is_state:
+            raise HarnessError(f"line {cmd.line} `{cmd.text}`: {execution.reason}")
         return execution
+
+    def _keep(self, step: Step) -> None:
+        if self.recording:
+            self.steps.append(step)
+
+
+def role_of(cmd: Command) -> Role:
+    """A fix changes state; a `kubectl run --rm` test pod removes itself again, so it only probes."""
+    lasting = CommandClass.MUTATING in cmd.classes and "--rm" not in cmd.text.split()
+    return Role.FIX if lasting else Role.DIAGNOSIS
+
+
+def suite_command(text: str, line: int) -> Command:
+    """A command the suite wrote (not the runbook), parsed like the runbook's so it runs the same way."""
+    cmd = parse(f"```bash\n{text}\n```\n").commands[0]
+    cmd.line = line
+    return cmd
+
+
+def _must_pass(execution: Execution, cmd: Command) -> Execution:
+    if execution.outcome != Outcome.PASSED:
+        where = f"runbook line {cmd.line}" if cmd.line else "suite command"
+        raise RecoveryFailed(f"{where} `{execution.ran}`: {execution.outcome}: {execution.reason}")
+    return execution
 
 
 class FailureMode(ABC):
@@ -73,12 +167,22 @@ class FailureMode(ABC):
     title: ClassVar[str]
     runbook_section: ClassVar[str]
     data_loss_expected: ClassVar[bool] = False
-    # Stops a kubelet or freezes a process on the node: needs a node provider (only the local cluster has one).
+    # Stops a kubelet or changes a pod's network namespace on the node: needs a node provider (only the local
+    # cluster has one).
     node_action: ClassVar[str | None] = None
+    # The runbook's hidden preconditions (keys of fixtures.profiles.PRECONDITIONS) this mode's recovery depends on,
+    # as measured on the stock profile: without them it does not recover. `pytest -m chaos --profile stock` checks
+    # each declaration both ways.
+    needs: ClassVar[tuple[str, ...]] = ()
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         """The prior state of exactly what `inject` (and the runbook's fix) will change; stored before any change."""
         return {}
+
+    def effect(self, ctx: Context) -> Effect | None:
+        """The first API state that shows the fault (watched from before `inject`); None when no API object
+        shows it, and then the fault counts as in effect when `inject` returns (it checks the fault itself)."""
+        return None
 
     @abstractmethod
     def inject(self, ctx: Context) -> dict[str, Any]:
@@ -89,8 +193,9 @@ class FailureMode(ABC):
         """Whether the runbook's diagnosis shows the documented symptom now."""
 
     @abstractmethod
-    def recover(self, ctx: Context) -> list[Execution]:
-        """The runbook's fix commands, through the executor."""
+    def recover(self, ctx: Context) -> None:
+        """The runbook's procedure for this mode through `ctx` (run, run_fix, prose_fix, lever...), which keeps
+        every step with its label."""
 
     @abstractmethod
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:

@@ -7,8 +7,6 @@ from typing import Any
 
 from chaos.errors import InjectionFailed
 from chaos.modes.base import Context, FailureMode
-from checks.runbook.executor import Execution
-from checks.runbook.parser import parse
 from fixtures.waits import Seen
 
 
@@ -40,22 +38,25 @@ class DiskFull(FailureMode):
 
     def symptom(self, ctx: Context) -> Seen:
         cmd = ctx.command("df -h /data", after="Persistent Volume")
-        out = ctx.run(cmd).stdout
-        return Seen("100%" in out, f"line {cmd.line}: {out.strip().splitlines()[-1] if out.strip() else 'no output'}")
+        execution = ctx.run(cmd)
+        out = execution.stdout.strip()
+        full = execution.exit_code == 0 and "100%" in out
+        return Seen(
+            full, f"line {cmd.line} (exit {execution.exit_code}): {out.splitlines()[-1] if out else 'no output'}"
+        )
 
-    def recover(self, ctx: Context) -> list[Execution]:
-        done = [ctx.run(cmd) for cmd in ctx.runbook.under("Issue: Persistent Volume Issues")]
-        note = next((c for c in ctx.runbook.under("Issue: Persistent Volume Issues") if "df -h" in c.text), None)
-        # The runbook says "If disk full, may need to clean old RDB/AOF files" without a command. The suite
-        # removes the old backup files this run wrote, never other files: on a real cluster, which backups
-        # are old and safe to delete is the operator's call.
+    def recover(self, ctx: Context) -> None:
+        for cmd in ctx.runbook.under("Issue: Persistent Volume Issues"):
+            ctx.run(cmd)
+        # The runbook says "If disk full, may need to clean old RDB/AOF files" and gives no command. The suite's
+        # reading removes the old backup files this run wrote, never other files: on a real cluster, which
+        # backups are old and safe to delete is the operator's call.
         files = " ".join(shlex.quote(f) for f in ctx.record["files"])
-        clean = f"kubectl exec -n {ctx.names.namespace} {ctx.names.pod} -- rm -f {files}"
-        ctx.notes.append("the runbook names 'clean old RDB/AOF files' without a command; the suite ran: " + clean)
-        command = parse(f"```bash\n{clean}\n```\n").commands[0]
-        command.line = note.line if note else 0
-        done.append(ctx.run_fix(command))
-        return done
+        ctx.prose_fix(
+            "clean old RDB/AOF files",
+            f"kubectl exec -n {ctx.names.namespace} {ctx.names.pod} -- rm -f {files}",
+            "the runbook names the action without a command; the suite removes the backups this run wrote",
+        )
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["rm", "-f", *record["files"]])

@@ -6,9 +6,12 @@ import json
 from typing import Any
 
 from chaos import levers
+from chaos.effects import Effect
 from chaos.modes.base import Context, FailureMode
-from checks.runbook.executor import Execution
+from fixtures.pods import waiting_reason
 from fixtures.waits import Seen
+
+PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff")
 
 BAD_TAG = "7.0.15-does-not-exist"
 
@@ -21,29 +24,38 @@ class ImagePullError(FailureMode):
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         return {"helmrelease": levers.snapshot_helmrelease(ctx)}
 
+    def effect(self, ctx: Context) -> Effect:
+        what = f"pod/{ctx.names.pod} waiting ErrImagePull or ImagePullBackOff"
+        return Effect("pod", ctx.names.pod, what, lambda pod: waiting_reason(pod) in PULL_FAILURES)
+
     def inject(self, ctx: Context) -> dict[str, Any]:
         levers.patch_values(ctx, {"image": {"tag": BAD_TAG}})
         return {"tag": BAD_TAG}
 
     def symptom(self, ctx: Context) -> Seen:
         cmd = ctx.command('grep -A 10 "Events:"', after="Image Pull")
-        out = ctx.run(cmd).stdout
-        shown = any(word in out for word in ("ErrImagePull", "ImagePullBackOff", "Failed to pull"))
+        execution = ctx.run(cmd)
+        shown = execution.exit_code == 0 and any(
+            word in execution.stdout for word in (*PULL_FAILURES, "Failed to pull")
+        )
         return Seen(shown, f"line {cmd.line}: {'pull failure in events' if shown else 'no pull failure yet'}")
 
-    def recover(self, ctx: Context) -> list[Execution]:
-        done = [ctx.run(cmd) for cmd in ctx.runbook.under("Issue: Image Pull Error")]
-        image = next(e for e in done if "containers[0].image" in e.original)
-        ctx.notes.append(f"image the pod asks for: {image.stdout.strip()}")
-        # The Image Pull section stops at diagnosis; the image is restored the way the runbook changes
-        # HelmRelease values elsewhere (Pod OOMKilled): kubectl edit helmrelease, then flux reconcile.
-        ctx.notes.append("restore the image via the runbook's `kubectl edit helmrelease` + `flux reconcile` (OOM fix)")
+    def recover(self, ctx: Context) -> None:
+        image = [
+            ctx.run(cmd) for cmd in ctx.runbook.under("Issue: Image Pull Error") if "containers[0].image" in cmd.text
+        ]
+        ctx.notes.append(f"image the pod asks for: {image[0].stdout.strip() if image else 'not read'}")
+        for cmd in ctx.runbook.under("Issue: Image Pull Error"):
+            if "containers[0].image" not in cmd.text:
+                ctx.run(cmd)
+        # The Image Pull section stops at diagnosis: nothing in it puts a pullable image back. The suite does,
+        # the way the runbook changes HelmRelease values in another section (Pod OOMKilled, lines 99 and 108).
+        missing = "a fix: the Image Pull section ends at diagnosis; nothing restores a pullable image"
         prior_image = ctx.record["helmrelease"]["values"].get("image", {})
         patch = {"spec": {"values": {"image": {"tag": prior_image.get("tag")}}}}  # None removes the override
-        done.append(ctx.run_fix(ctx.command("kubectl edit helmrelease"), edit_patch=json.dumps(patch)))
-        ctx.notes.append("flux reconcile waits for the failed upgrade's 90 s readiness timeout to expire first")
-        done.append(ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis"), timeout=300))
-        return done
+        ctx.lever_command(ctx.command("kubectl edit helmrelease").text, missing, edit_patch=json.dumps(patch))
+        ctx.notes.append("flux reconcile waits for the failed upgrade's readiness timeout to expire first")
+        ctx.lever_command(ctx.command("flux reconcile helmrelease redis -n redis").text, missing, timeout=360)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_helmrelease(ctx, record["helmrelease"])

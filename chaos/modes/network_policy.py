@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from chaos import levers
+from chaos.effects import Effect
 from chaos.modes.base import Context, FailureMode
-from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
+# What netcat-openbsd (and busybox nc) print when a connection is refused or times out.
+NC_BLOCKED = ("refused", "timed out", "timeout")
+
 ONLY_OWN_NAMESPACE = [{"op": "replace", "path": "/spec/ingress/0/from", "value": [{"podSelector": {}}]}]
+
+
+def admits_no_namespace(policy: Any) -> bool:
+    peers = [peer for rule in policy.spec.ingress or [] for peer in rule._from or []]
+    return not any(peer.namespace_selector is not None for peer in peers)
 
 
 class NetworkPolicyBlocking(FailureMode):
@@ -19,6 +27,10 @@ class NetworkPolicyBlocking(FailureMode):
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         return {"networkpolicy": levers.snapshot_network_policy(ctx)}
+
+    def effect(self, ctx: Context) -> Effect:
+        what = f"networkpolicy/{ctx.names.network_policy} admits no other namespace"
+        return Effect("networkpolicy", ctx.names.network_policy, what, admits_no_namespace)
 
     def inject(self, ctx: Context) -> dict[str, Any]:
         levers.json_patch(ctx, "networkpolicy", ctx.names.network_policy, ONLY_OWN_NAMESPACE)
@@ -32,7 +44,9 @@ class NetworkPolicyBlocking(FailureMode):
                 timeout=30,
                 timeout_is_state=True,  # a connect that hangs on dropped packets is what blocking looks like
             )
-            if execution.exit_code != 0:
+            # Blocked means nc ran and said so; a harness timeout or a missing nc is not the symptom.
+            said = (execution.stdout + execution.stderr).lower()
+            if execution.exit_code not in (0, None) and any(word in said for word in NC_BLOCKED):
                 blocked.append(client.deployment)
         listed = ctx.run(ctx.command("kubectl get networkpolicies -n redis")).stdout
         policy_listed = ctx.names.network_policy in listed
@@ -41,12 +55,10 @@ class NetworkPolicyBlocking(FailureMode):
             f"clients blocked: {blocked}; policy listed: {policy_listed}",
         )
 
-    def recover(self, ctx: Context) -> list[Execution]:
-        done = []
+    def recover(self, ctx: Context) -> None:
         for cmd in ctx.runbook.under("Issue: Network Policy Blocking"):
             fill = {"policy-name": ctx.names.network_policy} if cmd.placeholders else None
-            done.append(ctx.run_fix(cmd, fill=fill, timeout=120))
-        return done
+            ctx.run_fix(cmd, fill=fill, timeout=120)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         # The runbook's fix deleted the policy (Flux drift detection may already have recreated it).

@@ -1,21 +1,25 @@
 """No clear cause: Redis hangs or vanishes without a telling error; Steps 3 to 6 of the runbook each recover it.
 
-Step 3 and Step 4 get a frozen redis-server (SIGSTOP from the node: the pod stays Running, probes
-time out, logs say nothing). Step 5 gets a StatefulSet scaled to zero by hand. Step 6 gets a
-StatefulSet broken by a manual edit; its reinstall must keep the claim and every key.
+Step 3 and Step 4 get packets to Redis dropped inside the pod's network namespace (the pod stays, its
+container restarts without end, logs say nothing; only a new pod clears it). Step 5 gets a StatefulSet
+scaled to zero by hand. Step 6 gets a StatefulSet broken by a manual edit; its reinstall must keep the
+claim and every key.
 """
 
 from __future__ import annotations
 
-import signal
 from typing import Any, ClassVar
 
 from chaos import levers
-from chaos.errors import RecoveryFailed
+from chaos.effects import Effect, exited_with, new_pod_state
+from chaos.errors import InjectionFailed, RecoveryFailed
 from chaos.modes.base import Context, FailureMode
 from checks.runbook.executor import Execution
 from fixtures import budgets
+from fixtures.pods import is_ready
 from fixtures.waits import Seen
+
+DROP_REDIS = ("-p", "tcp", "--dport", "6379", "-j", "DROP")
 
 
 def _pod_not_ready(ctx: Context) -> Seen:
@@ -35,38 +39,52 @@ def _statefulset_command(ctx: Context) -> list[str] | None:
     return sts.spec.template.spec.containers[0].command
 
 
-class FrozenRedis(FailureMode):
-    """redis-server stopped with SIGSTOP: Running, silent, not Ready."""
+class PodNetworkFault(FailureMode):
+    """Inside the Redis pod's own network namespace, packets to port 6379 are dropped (stale pod-level network
+    state). The probes time out, the liveness probe restarts the container again and again, and the logs say
+    nothing; a restarted container keeps the pod's network namespace, so only a new pod clears it: the fault
+    the liveness probe cannot heal, and the runbook's restart can."""
 
     step: ClassVar[str]
-    node_action = "freeze redis-server"
+    node_action = "drop packets in the Redis pod's network namespace"
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
-        container, pid = levers.redis_container(ctx)
-        return {"container": container, "pid": pid}
+        pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+        return {"pod_uid": pod.metadata.uid}
+
+    def effect(self, ctx: Context) -> Effect:
+        return Effect("pod", ctx.names.pod, f"pod/{ctx.names.pod} not Ready", lambda pod: not is_ready(pod))
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        levers.signal_container(ctx, ctx.record["container"], ctx.record["pid"], signal.SIGSTOP)
-        return {"frozen_pid": ctx.record["pid"]}
+        pid = levers.pod_sandbox_pid(ctx, ctx.record["pod_uid"])
+        if pid is None:
+            raise InjectionFailed(f"pod/{ctx.names.pod} has no running sandbox on this node")
+        added = levers.pod_iptables(ctx, pid, "-I", "INPUT", *DROP_REDIS)
+        if added.returncode != 0:
+            raise InjectionFailed(f"iptables in the pod's network namespace failed: {added.stderr.strip()[:200]}")
+        return {"dropped_in_pod_netns": " ".join(DROP_REDIS), "pod_uid": ctx.record["pod_uid"]}
 
     def symptom(self, ctx: Context) -> Seen:
         return _pod_not_ready(ctx)
 
-    def recover(self, ctx: Context) -> list[Execution]:
-        return _run_step(ctx, self.step)
+    def recover(self, ctx: Context) -> None:
+        _run_step(ctx, self.step)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        # Thaw only the process this run froze, if its container still runs (the fix usually replaced it).
-        levers.signal_container(ctx, record["container"], record["pid"], signal.SIGCONT)
+        # Only the pod the run changed, if it still exists (the fix usually replaced it, and its namespace with it).
+        pid = levers.pod_sandbox_pid(ctx, record["pod_uid"])
+        if pid is not None and levers.pod_iptables(ctx, pid, "-C", "INPUT", *DROP_REDIS).returncode == 0:
+            levers.pod_iptables(ctx, pid, "-D", "INPUT", *DROP_REDIS)
+            levers.wait_redis_ready(ctx, "after removing the dropped-packets rule")
 
 
-class Step3ForceRestart(FrozenRedis):
+class Step3ForceRestart(PodNetworkFault):
     name, step = "step3-force-restart", "Step 3"
     title = "No clear cause, recovered by Step 3"
     runbook_section = "Step 3"
 
 
-class Step4RolloutRestart(FrozenRedis):
+class Step4RolloutRestart(PodNetworkFault):
     name, step = "step4-rollout-restart", "Step 4"
     title = "No clear cause, recovered by Step 4"
     runbook_section = "Step 4"
@@ -83,6 +101,10 @@ class ScaledToZero(FailureMode):
         scale = ctx.cluster.apps.read_namespaced_stateful_set_scale(ctx.names.statefulset, ctx.names.namespace)
         return {"replicas": scale.spec.replicas}
 
+    def effect(self, ctx: Context) -> Effect:
+        what = f"statefulset/{ctx.names.statefulset} spec.replicas 0"
+        return Effect("statefulset", ctx.names.statefulset, what, lambda sts: sts.spec.replicas == 0)
+
     def inject(self, ctx: Context) -> dict[str, Any]:
         ctx.cluster.apps.patch_namespaced_stateful_set_scale(
             ctx.names.statefulset, ctx.names.namespace, {"spec": {"replicas": 0}}
@@ -90,12 +112,16 @@ class ScaledToZero(FailureMode):
         return {"replicas": 0}
 
     def symptom(self, ctx: Context) -> Seen:
+        # The documented symptom is a listing that succeeds and has no Redis pod, never a failed or silent kubectl.
         cmd = ctx.command("kubectl get pods -n redis", after="Diagnosis")
-        out = ctx.run(cmd).stdout
-        return Seen(ctx.names.pod not in out, f"line {cmd.line}: {out.strip() or 'No resources found'}")
+        execution = ctx.run(cmd)
+        listed = execution.exit_code == 0 and ("NAME" in execution.stdout or "No resources found" in execution.stderr)
+        shown = listed and ctx.names.pod not in execution.stdout
+        said = execution.stdout.strip() or execution.stderr.strip() or "no output"
+        return Seen(shown, f"line {cmd.line} (exit {execution.exit_code}): {said[-200:]}")
 
-    def recover(self, ctx: Context) -> list[Execution]:
-        return _run_step(ctx, self.step)
+    def recover(self, ctx: Context) -> None:
+        _run_step(ctx, self.step)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         scale = ctx.cluster.apps.read_namespaced_stateful_set_scale(ctx.names.statefulset, ctx.names.namespace)
@@ -112,10 +138,14 @@ class BrokenStatefulSet(FailureMode):
     name, step = "step6-reinstall", "Step 6"
     title = "No clear cause, recovered by Step 6: Emergency Recovery - Reinstall Redis"
     runbook_section = "Step 6"
+    needs = ("drift-detection",)  # without it, resume/reconcile does not recreate the deleted StatefulSet
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         # Step 6 suspends and resumes the HelmRelease: a run killed in between leaves it suspended.
         return {"command": _statefulset_command(ctx), "helmrelease": levers.snapshot_helmrelease(ctx)}
+
+    def effect(self, ctx: Context) -> Effect:
+        return new_pod_state(ctx, "redis exited with an error", lambda p: exited_with(p, lambda t: t.exit_code != 0))
 
     def inject(self, ctx: Context) -> dict[str, Any]:
         broken = ["redis-server", f"{ctx.names.config_path.rsplit('/', 1)[0]}/redis-old.conf"]
@@ -128,15 +158,14 @@ class BrokenStatefulSet(FailureMode):
         out = ctx.run(cmd).stdout.strip()
         return Seen(out == "CrashLoopBackOff", f"line {cmd.line} prints {out!r}")
 
-    def recover(self, ctx: Context) -> list[Execution]:
+    def recover(self, ctx: Context) -> None:
         read_pvc = ctx.cluster.core.read_namespaced_persistent_volume_claim
         before = read_pvc(ctx.names.pvc, ctx.names.namespace).metadata.uid
-        done = _run_step(ctx, self.step)
+        _run_step(ctx, self.step)
         after = read_pvc(ctx.names.pvc, ctx.names.namespace).metadata.uid
         ctx.notes.append(f"claim {ctx.names.pvc} kept: {before == after}")
         if before != after:
             raise RecoveryFailed(f"Step 6 replaced claim {ctx.names.pvc}: the runbook says it keeps the PVC")
-        return done
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_helmrelease(ctx, record["helmrelease"])

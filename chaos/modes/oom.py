@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from chaos import levers
+from chaos.effects import Effect, exited_with, new_pod_state
 from chaos.modes.base import Context, FailureMode
-from checks.runbook.executor import Execution
 from fixtures.waits import Seen
 
 BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
@@ -28,9 +28,13 @@ class OomKilled(FailureMode):
     name = "oom"
     title = "Pod OOMKilled (Out of Memory)"
     runbook_section = "Issue: Pod OOMKilled"
+    needs = ("parallel-pods",)  # OrderedReady never replaces the crash-looping pod with the raised limit
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         return {"helmrelease": levers.snapshot_helmrelease(ctx), "ballast_prefix": ballast_prefix(ctx.run_id)}
+
+    def effect(self, ctx: Context) -> Effect:
+        return new_pod_state(ctx, "redis OOMKilled", lambda p: exited_with(p, lambda t: t.reason == "OOMKilled"))
 
     def inject(self, ctx: Context) -> dict[str, Any]:
         # The data grew; then the limit in the HelmRelease was set below what the data needs.
@@ -48,19 +52,17 @@ class OomKilled(FailureMode):
         out = ctx.run(cmd).stdout.strip()
         return Seen(out == "OOMKilled", f"line {cmd.line} prints {out!r}")
 
-    def recover(self, ctx: Context) -> list[Execution]:
+    def recover(self, ctx: Context) -> None:
         issue = "Issue: Pod OOMKilled"
-        done = [
-            ctx.run(ctx.command("resources.limits.memory", after=issue)),
-            ctx.run(ctx.command('grep -i "memory', after=issue)),
-        ]
-        ctx.notes.append(
-            "the runbook's Update block shows `resources:` at the top of values; this chart, like the "
-            "runbook's Prevention section, nests it under `master:`"
+        ctx.run(ctx.command("resources.limits.memory", after=issue))
+        ctx.run(ctx.command('grep -i "memory', after=issue))
+        nested = (
+            "the Update block's top-level `resources:` placed under `master:`, where this chart (and the runbook's "
+            "own Prevention section) reads it; top-level `resources:` changes nothing"
         )
-        done.append(ctx.run_fix(ctx.command("kubectl edit helmrelease", after=issue), edit_patch=json.dumps(RAISED)))
-        done.append(ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=300))
-        return done
+        edit = ctx.command("kubectl edit helmrelease", after=issue)
+        ctx.run_fix(edit, edit_patch=json.dumps(RAISED), adapted=[nested])
+        ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=300)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_helmrelease(ctx, record["helmrelease"])

@@ -10,9 +10,8 @@ import yaml
 from kubernetes.client import StorageV1Api
 
 from chaos import levers
+from chaos.effects import Effect
 from chaos.modes.base import Context, FailureMode
-from checks.runbook.executor import Execution
-from checks.runbook.parser import parse
 from fixtures import system
 from fixtures.waits import Seen
 
@@ -28,6 +27,10 @@ class PvcLoss(FailureMode):
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         return {"storageclass": levers.snapshot_storage_class(ctx)}
 
+    def effect(self, ctx: Context) -> Effect:
+        what = f"persistentvolumeclaim/{ctx.names.pvc} Pending"
+        return Effect("pvc", ctx.names.pvc, what, lambda claim: claim.status.phase == "Pending")
+
     def inject(self, ctx: Context) -> dict[str, Any]:
         StorageV1Api(ctx.cluster.api_client).delete_storage_class(ctx.names.storageclass)
         ctx.cluster.core.delete_namespaced_persistent_volume_claim(ctx.names.pvc, ctx.names.namespace)
@@ -36,23 +39,25 @@ class PvcLoss(FailureMode):
 
     def symptom(self, ctx: Context) -> Seen:
         cmd = ctx.command("kubectl get pvc -n redis", after="Persistent Volume")
-        out = ctx.run(cmd).stdout
+        execution = ctx.run(cmd)
+        out = execution.stdout if execution.exit_code == 0 else ""
         pending = any(ctx.names.pvc in line and "Pending" in line for line in out.splitlines())
         return Seen(pending, f"line {cmd.line}: {out.strip()[-200:] or 'no claims'}")
 
-    def recover(self, ctx: Context) -> list[Execution]:
-        done = [ctx.run(cmd) for cmd in ctx.runbook.under("Issue: Persistent Volume Issues") if "exec" not in cmd.text]
-        classes = next(e for e in done if e.original.strip() == "kubectl get storageclass")
-        ctx.notes.append(f"`kubectl get storageclass` showed: {classes.stdout.strip() or classes.stderr.strip()}")
-        # "If PVC pending, check storage class": the check shows the class missing; the suite recreates it
-        # as it was before the fault (the runbook has no command for this).
+    def recover(self, ctx: Context) -> None:
+        for cmd in ctx.runbook.under("Issue: Persistent Volume Issues"):
+            if "exec" not in cmd.text:  # df inside a pod that cannot start
+                execution = ctx.run(cmd)
+                if cmd.text.strip() == "kubectl get storageclass":
+                    ctx.notes.append(
+                        f"`kubectl get storageclass` showed: {execution.stdout.strip() or execution.stderr.strip()}"
+                    )
+        # "If PVC pending, check storage class": the check shows the class missing, and the runbook stops there.
+        # The suite recreates the class as it was before the fault.
         manifest = Path(tempfile.mkdtemp(prefix="runbook-sc-")) / "storageclass.yaml"
         manifest.write_text(yaml.safe_dump(ctx.record["storageclass"]))
-        restore = parse(f"```bash\nkubectl apply -f {manifest}\n```\n").commands[0]
-        restore.line = classes.line
-        ctx.notes.append(f"the runbook says 'check storage class' without a fix command; the suite ran: {restore.text}")
-        done.append(ctx.run_fix(restore))
-        return done
+        missing = "a fix for a missing StorageClass: the runbook says only 'If PVC pending, check storage class'"
+        ctx.lever_command(f"kubectl apply -f {manifest}", missing)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_storage_class(ctx, record["storageclass"])

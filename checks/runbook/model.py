@@ -104,6 +104,14 @@ class Runbook:
     blocks: list[CodeBlock]
     commands: list[Command]
     issues: list[Issue]
+    lines: list[str] = field(default_factory=list, repr=False)  # the source text, line n at index n - 1
+
+    def line_containing(self, phrase: str) -> tuple[int, str] | None:
+        """(line number, text) of the first source line containing `phrase`, e.g. prose that names an action."""
+        for number, text in enumerate(self.lines, start=1):
+            if phrase in text:
+                return number, text.strip()
+        return None
 
     def under(self, *titles: str) -> list[Command]:
         """Commands whose section path contains headings starting with each of `titles`, in order."""

@@ -70,7 +70,8 @@ def parse(text: str, path: str = "<string>") -> Runbook:
     commands = [cmd for block in blocks if block.lang in SHELL_LANGS for cmd in commands_of(block)]
     _attach_expected_outputs(blocks, prose, commands)
     title = next((s.title for s in sections if s.level == 1), "")
-    return Runbook(path, title, _alert_fields(prose), sections, blocks, commands, _issues(sections, prose, commands))
+    issues = _issues(sections, prose, commands)
+    return Runbook(path, title, _alert_fields(prose), sections, blocks, commands, issues, text.split("\n"))
 
 
 def commands_of(block: CodeBlock) -> list[Command]:

@@ -33,35 +33,63 @@ def test_every_issue_and_recovery_step_of_the_runbook_has_a_failure_mode() -> No
         assert step in sections, f"no chaos experiment recovers by {step}"
 
 
+def _step(label: str, role: str, ran: str, line: int | None, runbook: str | None, why: str = "") -> dict:
+    return {
+        "label": label,
+        "role": role,
+        "ran": ran,
+        "line": line,
+        "runbook": runbook,
+        "why": why,
+        "outcome": "passed",
+        "started_at": 100.0,
+        "seconds": 1.0,
+        "adaptations": [],
+        "reason": "",
+    }
+
+
 def test_summary_is_rendered_from_the_journals(tmp_path: Path) -> None:
+    lever = _step("lever", "fix", "kubectl apply -f sc.yaml", None, None, "a fix for a missing StorageClass")
     fake = {
         "status": "completed",
         "run": [
             {
                 "activity": {"name": "runbook-diagnosis-shows-symptom"},
                 "status": "succeeded",
-                "output": {"time_to_detect_s": 5.0},
+                "output": {"time_to_detect_s": 5.0, "fault_in_effect": "watch: pvc Pending"},
+            },
+            {
+                "activity": {"name": "runbook-recovery-procedure"},
+                "status": "succeeded",
+                "output": {"steps": [_step("runbook", "diagnosis", "kubectl get pvc -n redis", 116, "x"), lever]},
             },
             {
                 "activity": {"name": "verified-and-sentinels-intact"},
                 "status": "succeeded",
                 "output": {
                     "time_to_recover_s": 12.0,
-                    "injection_to_verified_s": 20.0,
+                    "fault_to_verified_s": 20.0,
                     "keys_lost": 0,
                     "keys_written": 100,
                     "client_outage_s": {"agent-bruno": 3.0},
-                    "notes": ["lever"],
+                    "notes": ["where the time went"],
                 },
             },
         ],
     }
-    row = journal.summary_row("oom", fake, 30.0)
+    row = journal.summary_row("pvc-loss", fake, 30.0)
     assert row["within_escalation"] and row["failed_activities"] == []
-    journal.write(tmp_path, "oom", fake, row)
+    assert row["verdict"] == "runbook insufficient" and row["missing"] == ["a fix for a missing StorageClass"]
+    journal.write(tmp_path, "pvc-loss", fake, row)
     text = journal.render_summary(tmp_path).read_text()
-    assert "| oom | completed | 5.0 | 12.0 | 20.0 | yes | agent-bruno 3.0 | 0/100 | 30.0 |" in text
-    assert "- oom: lever" in text
+    assert (
+        "| pvc-loss | runbook insufficient | completed | 5.0 | 12.0 | 20.0 | yes | agent-bruno 3.0 | 0/100 | 30.0 |"
+        in text
+    )
+    assert "- pvc-loss: [lever, fix] ran `kubectl apply -f sc.yaml`: a fix for a missing StorageClass" in text
+    assert "- pvc-loss: where the time went" in text
+    assert "**time_to_detect_s**" in text
 
 
 def test_a_failed_activity_is_reported_even_when_chaostoolkit_says_completed() -> None:

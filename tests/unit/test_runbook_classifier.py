@@ -80,8 +80,10 @@ def test_adversarial_runbook_runs_only_its_three_harmless_checks(adversarial: Ru
     assert ran == HARMLESS
     destructive = [c for c in adversarial.commands if c.text not in HARMLESS]
     assert len(destructive) >= 24
-    assert all(c.section_path[:2] == ["Runbook: Redis Service Down (adversarial test data)", "Diagnosis"]
-               for c in adversarial.commands)
+    assert all(
+        c.section_path[:2] == ["Runbook: Redis Service Down (adversarial test data)", "Diagnosis"]
+        for c in adversarial.commands
+    )
     assert all(c.comment.startswith("Check ") for c in adversarial.commands)
 
 
@@ -327,7 +329,7 @@ MUTATING_CASES = [
     "kubectl get pods -n redis>/tmp/x",
     f"{EXEC} ls /data > /tmp/x",
     f"{EXEC} sh -c 'redis-cli info > /data/info'",
-    f"{EXEC} sh -c \"echo pwned >> /data/x\"",
+    f'{EXEC} sh -c "echo pwned >> /data/x"',
     # sequences and pipes
     f"{EXEC} sh -c 'ls /data; rm -rf /data/*'",
     "kubectl get pods -n redis && kubectl delete pod -n redis redis-master-0",

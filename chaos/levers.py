@@ -80,6 +80,9 @@ def restore_helmrelease(ctx: Context, prior: dict[str, Any]) -> bool:
             ],
         )
     if changed or not redis_ready(ctx) or not system.helmrelease_ready(read_helmrelease(ctx))[0]:
+        # Under OrderedReady a crash-looping pod blocks every update, and Helm fails early on the stalled
+        # StatefulSet: replace the pod first, so it starts from the StatefulSet's current template.
+        delete_pod_in_backoff(ctx)
         if not prior["suspend"]:
             system.flux(
                 ctx.cluster,
@@ -107,8 +110,8 @@ def redis_ready(ctx: Context) -> bool:
         raise
 
 
-def wait_redis_ready(ctx: Context, why: str) -> None:
-    """Skip a crash-loop backoff (delete the pod) and wait until Redis is Ready again."""
+def delete_pod_in_backoff(ctx: Context) -> None:
+    """Delete the Redis pod if it waits in a backoff (its controller makes a new one from its current template)."""
     try:
         pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
         if waiting_reason(pod) in BACKOFF_REASONS:
@@ -116,6 +119,11 @@ def wait_redis_ready(ctx: Context, why: str) -> None:
     except ApiException as exc:
         if exc.status != 404:
             raise
+
+
+def wait_redis_ready(ctx: Context, why: str) -> None:
+    """Skip a crash-loop backoff (delete the pod) and wait until Redis is Ready again."""
+    delete_pod_in_backoff(ctx)
     wait_for_pod(
         ctx.cluster,
         ctx.names.namespace,

@@ -58,7 +58,7 @@ def verdict(steps: list[dict[str, Any]], recovered: bool) -> dict[str, Any]:
     """The mode's verdict from its labelled steps: what the runbook lacked, if anything."""
     levers = [s for s in steps if s["label"] == Label.LEVER]
     prose = [s for s in steps if s["label"] == Label.PROSE]
-    missing = [s["why"] or s["ran"] for s in levers]
+    missing = list(dict.fromkeys(s["why"] or s["ran"] for s in levers))
     name = NOT_RECOVERED if not recovered else INSUFFICIENT if levers else SUFFICIENT
     return {
         "verdict": name,

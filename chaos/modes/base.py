@@ -68,8 +68,9 @@ class Context:
         return self._execute(cmd, Label.RUNBOOK, timeout_is_state=timeout_is_state, **kwargs)
 
     def run_fix(self, cmd: Command, **kwargs: Any) -> Execution:
-        """Run a runbook command of the fix; a failure here is a failed recovery, not something to skip."""
-        return _must_pass(self.run(cmd, **kwargs), cmd)
+        """Run a runbook command of the fix; a failure here, a fix that never returns included, is a failed
+        recovery, not something to skip."""
+        return _must_pass(self.run(cmd, timeout_is_state=True, **kwargs), cmd)
 
     def prose_fix(self, phrase: str, text: str, why: str, **kwargs: Any) -> Execution:
         """The suite's reading of an action the runbook states only in words (the line containing `phrase`)."""

@@ -42,7 +42,7 @@ class NetworkPolicyBlocking(FailureMode):
             execution = ctx.run(
                 ctx.command(f"kubectl exec -n {client.namespace} deployment/{client.deployment}"),
                 timeout=30,
-                timeout_is_state=True,  # a connect that hangs on dropped packets is what blocking looks like
+                timeout_is_state=True,  # a hanging nc is recorded and not the symptom: detection polls on
             )
             # Blocked means nc ran and said so; a harness timeout or a missing nc is not the symptom.
             said = (execution.stdout + execution.stderr).lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +34,11 @@ def chaos_run_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def run_chaos(
-    chaos_permit: Permit, target: Target, chaos_run_dir: Path, profile: Profile
+    chaos_permit: Permit,
+    target: Target,
+    chaos_run_dir: Path,
+    profile: Profile,
+    record_property: Callable[[str, object], None],
 ) -> Iterator[Callable[..., dict[str, Any]]]:
     """Run one experiment file through chaoslib against the target; journal it. After Ctrl-C the experiment's
     rollback has run (or its record is kept, if interrupted again) and the session stops: no next fault."""
@@ -52,7 +57,9 @@ def run_chaos(
             {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}
             for key in lacking_on(profile, mode)
         ]
-        journal.write(chaos_run_dir, name or mode, result, row)
+        path = journal.write(chaos_run_dir, name or mode, result, row)
+        for key, value in junit_properties(row, path).items():  # a CI server's test view shows these
+            record_property(f"{name or mode}.{key}", value)
         if result.get("status") == "aborted" and result.get("refused"):
             pytest.fail(result["refused"], pytrace=False)
         if result.get("status") == "interrupted":
@@ -67,6 +74,22 @@ def run_chaos(
     for mode, record in records.pending(chaos_permit.cluster).items():
         print(f"UNDO again {mode}: its record is still pending after the experiment")
         runner.undo_record(chaos_permit, mode, record)
+
+
+def junit_properties(row: dict[str, Any], path: Path) -> dict[str, object]:
+    labels = [step["label"] for step in row.get("steps") or []]
+    return {
+        "verdict": row["verdict"],
+        "missing": "; ".join(row["missing"]),
+        "steps": ", ".join(f"{label} {labels.count(label)}" for label in dict.fromkeys(labels)),
+        "profile": row["profile"],
+        "time_to_detect_s": row["time_to_detect_s"],
+        "time_to_recover_s": row["time_to_recover_s"],
+        "fault_to_verified_s": row["fault_to_verified_s"],
+        "client_outage_s": json.dumps(row["client_outage_s"]),
+        "keys_lost": row["keys_lost"],
+        "journal": str(path),
+    }
 
 
 def assert_outcome_on(profile: Profile, row: dict[str, Any]) -> None:

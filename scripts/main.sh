@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, bring the local cluster up, install Redis as the runbook describes it, run the
-# runbook gate, the chaos experiments and the verification, and write reports/report.md.
+# runbook gate, the chaos experiments (runbook profile, stock profile, mutation runs) and the verification,
+# and write reports/report.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -11,6 +12,11 @@ mkdir -p reports
 status=0
 .venv/bin/python -m pytest -m "system or runbook" --junitxml=reports/junit-runbook.xml "$@" || status=1
 .venv/bin/python -m pytest -m chaos --junitxml=reports/junit-chaos.xml "$@" || status=1
+# The runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
+.venv/bin/python -m pytest -m chaos --profile stock -k "not any_invalid and not interrupt" \
+    --junitxml=reports/junit-stock.xml "$@" || status=1
+# Every experiment with the runbook's recovery left out must end not recovered (runbook profile again).
+.venv/bin/python -m pytest -m mutation --junitxml=reports/junit-mutation.xml "$@" || status=1
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@" || status=1
 .venv/bin/python -m checks.benchmark --runs 3 || status=1
 .venv/bin/python -m fixtures.report --wall-seconds $(( $(date +%s) - started ))

@@ -20,6 +20,7 @@ class ImagePullError(FailureMode):
     name = "image-pull"
     title = "Image Pull Error"
     runbook_section = "Issue: Image Pull Error"
+    needs = ("parallel-pods",)  # OrderedReady never replaces the pod stuck in ImagePullBackOff
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         return {"helmrelease": levers.snapshot_helmrelease(ctx)}

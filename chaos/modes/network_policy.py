@@ -24,6 +24,7 @@ class NetworkPolicyBlocking(FailureMode):
     name = "network-policy"
     title = "Network Policy Blocking"
     runbook_section = "Issue: Network Policy Blocking"
+    needs = ("image-alias",)  # line 195's connectivity test pod runs image redis:7.2
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         return {"networkpolicy": levers.snapshot_network_policy(ctx)}

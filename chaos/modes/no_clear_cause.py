@@ -86,6 +86,7 @@ class Step3ForceRestart(PodNetworkFault):
 
 class Step4RolloutRestart(PodNetworkFault):
     name, step = "step4-rollout-restart", "Step 4"
+    needs = ("parallel-pods",)  # under OrderedReady the rollout waits for the not-Ready pod and never replaces it
     title = "No clear cause, recovered by Step 4"
     runbook_section = "Step 4"
 

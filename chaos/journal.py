@@ -13,7 +13,7 @@ from fixtures.budgets import ESCALATION_S
 
 
 def activity_output(journal: dict[str, Any], name: str) -> dict[str, Any]:
-    for entry in journal.get("run", []):
+    for entry in [*journal.get("run", []), *journal.get("rollbacks", [])]:
         if entry["activity"]["name"] == name and isinstance(entry.get("output"), dict):
             return entry["output"]
     return {}
@@ -59,7 +59,9 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
     if before is not None and not before.get("steady_state_met"):
         failed.insert(0, "steady state before the fault (Redis was not healthy: nothing was injected)")
     recovered = journal.get("status") == "completed" and not failed
-    steps = recover.get("steps", [])
+    # A failed recovery phase has no output: the rollback's carries the steps it took.
+    undo = next((a["output"] for a in journal.get("rollbacks", []) if isinstance(a.get("output"), dict)), {})
+    steps = recover.get("steps") or undo.get("recovery_steps", [])
     total = verified.get("fault_to_verified_s")
     return {
         "mode": mode,
@@ -146,7 +148,7 @@ def profile_section(rows: list[dict[str, Any]]) -> list[str]:
     for r in others:
         lacking = r.get("lacking_preconditions") or []
         if r.get("verdict") != "not recovered":
-            result = f"works on {r['profile']}"
+            result = f"works on {r['profile']} ({r.get('verdict')})"
         else:
             result = "needs " + ", ".join(p["key"] for p in lacking) if lacking else "fails (no precondition declared)"
         failure = (r.get("errors") or [{"message": ""}])[0]["message"][:200]

@@ -360,16 +360,18 @@ def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Con
 
 
 def undo(run: Run) -> dict[str, Any]:
-    """Rollback: undo this run's fault if it recorded one (nothing to do otherwise)."""
+    """Rollback: undo this run's fault if it recorded one (nothing to do otherwise). Its output also carries the
+    recovery steps taken, since Chaos Toolkit keeps no output of a recovery phase that failed."""
+    steps = {"recovery_steps": [step.as_json() for step in run.ctx.steps]}
     record = records.pending(run.permit.cluster).get(run.mode.name)
     if record is None or record.get("run_id") != run.ctx.run_id:
         if run.sentinels_written:
             with through_service(run.ctx.cluster, run.ctx.names) as client:
                 sentinel.delete_set(client, run.set_id)
-        return {"undone": None, "reason": "this run changed nothing that needs undoing"}
+        return {"undone": None, "reason": "this run changed nothing that needs undoing", **steps}
     took = undo_record(run.permit, run.mode.name, record, run.ctx)
     log.info("UNDO mode=%s took %.0fs", run.mode.name, took)
-    return {"undone": run.mode.name, "seconds": round(took, 1)}
+    return {"undone": run.mode.name, "seconds": round(took, 1), **steps}
 
 
 def repair(permit: Permit, say: Callable[[str], None] = print) -> list[str]:

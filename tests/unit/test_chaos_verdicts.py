@@ -56,3 +56,14 @@ def test_the_suites_error_behind_a_failed_activity_is_read_from_the_journal() ->
     assert journal.errors(fake) == [
         {"activity": "runbook-recovery-procedure", "type": "NoHealthyNode", "message": "no Ready schedulable node"}
     ]
+
+
+def test_a_failed_recovery_keeps_its_steps_from_the_rollback_output() -> None:
+    taken = [step("runbook", "fix", 3.0)]
+    fake = {
+        "status": "completed",
+        "run": [{"activity": {"name": "runbook-recovery-procedure"}, "status": "failed", "exception": []}],
+        "rollbacks": [{"activity": {"name": "undo-node"}, "status": "succeeded", "output": {"recovery_steps": taken}}],
+    }
+    row = journal.summary_row("node", fake, 1.0)
+    assert row["steps"] == taken and row["verdict"] == NOT_RECOVERED

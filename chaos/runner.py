@@ -154,6 +154,10 @@ def steady_state(run: Run) -> bool:
     """Healthy: every check passes and the clients logged no Redis error in the last minute. A system still
     settling after the previous experiment gets a bounded wait; one that stays unhealthy is reported."""
 
+    if run.failed_phase:  # the check after a failed method: the experiment has failed already, do not wait
+        log.info("STEADY-STATE not checked: phase %r failed", run.failed_phase)
+        return False
+
     def probe() -> Seen:
         failing = steady_state_failures(run.ctx, not_before=time.time() - STEADY_LOG_WINDOW_S)
         return Seen(not failing, "; ".join(f"{r.check}: {r.value}" for r in failing)[:400])

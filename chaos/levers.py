@@ -141,6 +141,47 @@ def redis_cli(ctx: Context, *args: str) -> str:
     return proc.stdout.strip()
 
 
+def remove_from_data_volume(ctx: Context, paths: list[str], run_id: str) -> None:
+    """Remove `paths` (under the data mount) through a throwaway pod that mounts the Redis claim on the Redis
+    pod's node: it works while Redis crash-loops and `kubectl exec` has no container to enter."""
+    redis = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+    name = f"redis-runbook-undo-{run_id}"[:63].rstrip("-")
+    mount = ctx.names.data_dir
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ctx.names.namespace, "labels": {"redis-runbook/undo": run_id}},
+        "spec": {
+            "nodeName": redis.spec.node_name,
+            "restartPolicy": "Never",
+            "containers": [
+                {
+                    "name": "rm",
+                    "image": redis.spec.containers[0].image,
+                    "command": ["rm", "-f", *paths],
+                    "volumeMounts": [{"name": "data", "mountPath": mount}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": ctx.names.pvc}}],
+        },
+    }
+    ctx.cluster.core.create_namespaced_pod(ctx.names.namespace, pod)
+    try:
+        wait_for_pod(
+            ctx.cluster,
+            ctx.names.namespace,
+            name,
+            lambda p: p.status.phase in ("Succeeded", "Failed"),
+            timeout=budgets.CHAOS_POD_READY_S,
+            wanted=f"rm of {len(paths)} file(s) on claim {ctx.names.pvc} finished",
+        )
+        done = ctx.cluster.core.read_namespaced_pod(name, ctx.names.namespace)
+        if done.status.phase != "Succeeded":
+            raise HarnessError(f"pod/{name} could not remove {paths} from claim {ctx.names.pvc}")
+    finally:
+        ctx.cluster.core.delete_namespaced_pod(name, ctx.names.namespace, grace_period_seconds=0)
+
+
 def remove_pods_the_run_started(ctx: Context, record: dict[str, Any], name: str) -> bool:
     """Delete pod `name` (the runbook's `kubectl run NAME --rm`, left behind when a run is killed while it runs)
     only if it was created after this run's record: a pod of that name someone else made stays."""

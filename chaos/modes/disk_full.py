@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from chaos import levers
 from chaos.errors import InjectionFailed
 from chaos.modes.base import Context, FailureMode
 from fixtures.waits import Seen
@@ -59,4 +60,7 @@ class DiskFull(FailureMode):
         )
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["rm", "-f", *record["files"]])
+        removed = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["rm", "-f", *record["files"]])
+        if removed.returncode != 0:  # a full disk long enough and Redis crash-loops: no container to exec into
+            levers.remove_from_data_volume(ctx, record["files"], record["run_id"])
+            levers.wait_redis_ready(ctx, "after removing the files that filled the disk")

@@ -33,9 +33,7 @@ SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields",
 
 
 def read_helmrelease(ctx: Context) -> dict[str, Any]:
-    return ctx.cluster.custom.get_namespaced_custom_object(
-        HR_GROUP, HR_VERSION, ctx.names.namespace, HR_PLURAL, ctx.names.helmrelease
-    )
+    return system.read_helmrelease(ctx.cluster, ctx.names)
 
 
 def snapshot_helmrelease(ctx: Context) -> dict[str, Any]:

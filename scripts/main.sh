@@ -10,9 +10,11 @@ source scripts/env.sh
 .venv/bin/python -m fixtures.cluster up
 mkdir -p reports
 status=0
-.venv/bin/python -m pytest -m "system or runbook" --junitxml=reports/junit-runbook.xml "$@" || status=1
+.venv/bin/python -m pytest -m "system or runbook" --deselect tests/system/test_profiles.py \
+    --junitxml=reports/junit-runbook.xml "$@" || status=1
 .venv/bin/python -m pytest -m chaos --junitxml=reports/junit-chaos.xml "$@" || status=1
-# The runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
+# The profile round trip, then the runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
+.venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml "$@" || status=1
 .venv/bin/python -m pytest -m chaos --profile stock -k "not any_invalid and not interrupt" \
     --junitxml=reports/junit-stock.xml "$@" || status=1
 # Every experiment with the runbook's recovery left out must end not recovered (runbook profile again).

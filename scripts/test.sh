@@ -13,8 +13,11 @@ if [ $# -gt 0 ]; then
     exec .venv/bin/python -m pytest "$@"
 fi
 status=0
+# The profile round trip runs after the runbook-profile experiments, next to the stock ones: the first OOM fix
+# right after a round trip once failed with Helm's "stalled resources" (not yet understood; see issue 10's note).
 .venv/bin/python -m pytest -m "unit or cluster or system or verify or runbook or chaos" \
-    --junitxml=reports/junit-tests.xml || status=1
+    --deselect tests/system/test_profiles.py --junitxml=reports/junit-tests.xml || status=1
+.venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml || status=1
 .venv/bin/python -m pytest -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
     --junitxml=reports/junit-stock.xml || status=1
 # The runbook's profile again (the session installs it), then steps 3 and 4 with their restart left out.

@@ -1,14 +1,16 @@
-"""`python -m checks runbook check|list [--runbook PATH] [--kubeconfig PATH] [--context NAME]`.
+"""`python -m checks runbook check|list [--runbook PATH] [--kubeconfig PATH] [--context NAME] [--system NAME]`.
 
 `check` runs the runbook's read-only commands and name checks against the cluster (as `pytest -m
-runbook` does, without pytest), prints the command table and exits 1 on any defect or failure.
-`list` parses and classifies only, with no cluster.
+runbook` does, without pytest), prints the command table and the runbook findings, and exits 1 on any
+finding, defect or failure. The runbook's namespaces are mapped to the target's (--system,
+--redis-namespace, --client). `list` parses and classifies only, with no cluster.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from checks.runbook import drift
@@ -17,6 +19,7 @@ from checks.runbook.executor import Executor, Outcome
 from checks.runbook.model import CommandClass as K
 from checks.runbook.parser import RunbookParseError, parse_file
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
+from fixtures.names import DEFAULT_SYSTEM, SYSTEMS, Client, RunbookNames
 from fixtures.options import REPORTS
 from fixtures.runbook_source import RUNBOOK_PATH
 
@@ -33,44 +36,84 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--context", default=None, help="kubeconfig context (default: its current one)")
     parser.add_argument("--reports", type=Path, default=REPORTS, help="where the tables go (default: %(default)s)")
+    parser.add_argument(
+        "--system",
+        choices=sorted(SYSTEMS),
+        default=DEFAULT_SYSTEM,
+        help="the system whose names the runbook's are mapped to (default: %(default)s)",
+    )
+    parser.add_argument("--redis-namespace", default=None, help="Redis's namespace (default: the --system's)")
+    parser.add_argument(
+        "--client",
+        action="append",
+        default=[],
+        metavar="NAMESPACE/DEPLOYMENT",
+        help="a client application (repeatable; default: the --system's)",
+    )
     args = parser.parse_args(argv)
     try:
         runbook = parse_file(args.runbook)
-    except (RunbookParseError, UnknownCommand) as exc:
+        target = target_names(args.system, args.redis_namespace, args.client)
+    except (RunbookParseError, UnknownCommand, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    empty = drift.no_commands_problem(runbook)
     if args.action == "list":
         for cmd in runbook.commands:
             print(f"{cmd.line:>4}  {cmd.primary_class.value:<36}  {cmd.text}")
-        print(f"{len(runbook.commands)} commands")
-        return 0
+        print(empty or f"{len(runbook.commands)} commands")
+        return 1 if empty else 0
+    if empty:
+        print(f"error: {empty}", file=sys.stderr)
+        return 1
     try:
         cluster = Cluster.connect(args.kubeconfig or default_kubeconfig(), args.context)
     except ClusterUnreachable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    executor = Executor(cluster, log=print)
+    executor = Executor(cluster, target, log=print)
     try:
         rows = drift.run_read_only(runbook, executor)
     finally:
         executor.close()
-    names = drift.check_names(runbook, cluster)
+    names = drift.check_names(runbook, cluster, target)
     table, data = drift.write_report(rows, names, args.reports)
     print(table.read_text())
     # A command the classifier cannot prove read-only is not run, and is a problem of the runbook (or the gate).
     unknown = {c.line for c in runbook.commands if K.UNKNOWN in c.classes}
     bad_rows = [r for r in rows if r.outcome not in (Outcome.PASSED, Outcome.NOT_RUN) or r.line in unknown]
     bad_names = [n for n in names if not n.exists]
+    found = drift.findings(rows, names)
     for r in bad_rows:
-        print(f"line {r.line}: {r.outcome}: {r.reason or r.ran}", file=sys.stderr)  # not run: `ran` says why
-    for n in bad_names:
-        print(f"line {n.line}: {n.kind} {n.name!r} not found (nearest: {n.nearest})", file=sys.stderr)
+        if r.outcome not in drift.FINDING_OUTCOMES:  # findings are listed below, with what was observed
+            print(f"line {r.line}: {r.outcome}: {r.reason or r.ran}", file=sys.stderr)  # not run: `ran` says why
+    if found:
+        print(f"runbook findings ({len(found)}):")
+    for f in found:
+        print(f"  line {f.line}: {f.outcome}: {f.observed}")
     ran = sum(1 for r in rows if r.outcome != Outcome.NOT_RUN)
     print(
         f"{len(rows)} commands ({ran} run, {len(rows) - ran} not run), {len(names)} names; "
-        f"{len(bad_rows)} command problems, {len(bad_names)} missing names; report: {data}"
+        f"{len(bad_rows)} command problems, {len(bad_names)} missing names, {len(found)} findings; report: {data}"
     )
     return 1 if bad_rows or bad_names else 0
+
+
+def target_names(system: str, redis_namespace: str | None, clients: list[str]) -> RunbookNames:
+    """The --system's names with --redis-namespace and --client applied; a client keeps its known service."""
+    base = SYSTEMS[system]
+    changed: dict[str, object] = {"namespace": redis_namespace} if redis_namespace else {}
+    if clients:
+        changed["clients"] = tuple(_client(spec, base) for spec in clients)
+    return replace(base, **changed)
+
+
+def _client(spec: str, base: RunbookNames) -> Client:
+    namespace, sep, deployment = spec.partition("/")
+    if not sep or not namespace or not deployment:
+        raise ValueError(f"--client {spec!r}: expected NAMESPACE/DEPLOYMENT, e.g. --client bruno/agent-bruno")
+    service = next((c.service for c in base.clients if c.deployment == deployment), None)
+    return Client(namespace, deployment, service)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """`pytest -m runbook`: the runbook's own commands against the healthy system, to catch drift.
 
-Every read-only command runs as written (adaptations recorded), must succeed and meet the runbook's
-stated expectation; every name it uses must exist; the table of all commands is written to reports/.
+Every read-only command runs as written (adaptations recorded, the runbook's namespaces mapped to
+--system's), must succeed and meet the runbook's stated expectation; every name it uses, fixes
+included, must exist where it says; the table of all commands is written to reports/.
 """
 
 from __future__ import annotations
@@ -52,25 +53,27 @@ def rows(runbook: Runbook, cluster: Cluster, names: RunbookNames) -> Iterator[di
 
 
 @pytest.fixture(scope="module")
-def name_findings(runbook: Runbook, cluster: Cluster) -> list[drift.NameFinding]:
-    return drift.check_names(runbook, cluster)
+def name_findings(runbook: Runbook, cluster: Cluster, names: RunbookNames) -> list[drift.NameFinding]:
+    return drift.check_names(runbook, cluster, names)
+
+
+def test_the_runbook_yields_commands(runbook: Runbook) -> None:
+    problem = drift.no_commands_problem(runbook)
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
 def test_read_only_command_works_as_written(rows: dict[int, drift.Row], line: int) -> None:
     row = rows[line]
     where = f"runbook line {line} `{row.command}`"
-    if row.outcome == Outcome.DEFECT:
-        pytest.fail(f"runbook defect at {where}: {row.reason}", pytrace=False)
+    if row.outcome in drift.FINDING_OUTCOMES:
+        pytest.fail(f"{row.outcome} at {where}: {row.reason}", pytrace=False)
     assert row.outcome == Outcome.PASSED, f"{where}: {row.outcome}: {row.reason}"
 
 
 def test_every_name_the_runbook_uses_exists(name_findings: list[drift.NameFinding]) -> None:
-    missing = [f for f in name_findings if not f.exists]
-    assert not missing, "; ".join(
-        f"runbook line {f.line}: {f.kind} {f.name!r}{' in ' + f.namespace if f.namespace else ''} not found"
-        f" (nearest: {f.nearest})"
-        for f in missing
-    )
+    missing = drift.findings([], name_findings)
+    assert not missing, "; ".join(f"runbook line {f.line}: {f.observed}" for f in missing)
 
 
 def test_the_gate_understands_every_command_of_the_runbook(runbook: Runbook) -> None:

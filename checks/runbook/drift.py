@@ -6,13 +6,17 @@ import difflib
 import json
 import re
 import shlex
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from checks.runbook.executor import Execution, Executor, Outcome
+from kubernetes.client.exceptions import ApiException
+
+from checks.runbook.executor import Execution, Executor, Outcome, map_names
 from checks.runbook.model import Command, Runbook
 from checks.runbook.model import CommandClass as K
+from checks.runbook.parser import SHELL_LANGS
 from fixtures.kube import Cluster
+from fixtures.names import RUNBOOK, RunbookNames
 
 RUNNABLE = {K.READ_ONLY, K.NEEDS_ADDON, K.LONG_RUNNING}
 SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")
@@ -57,6 +61,9 @@ KIND_ALIASES = {
     "nodes": "node",
 }
 NAMED_VERBS = {"get", "describe", "delete", "logs", "exec", "wait", "port-forward", "edit", "rollout", "cordon"}
+PLACEHOLDER = re.compile(r"^<[A-Za-z][A-Za-z0-9_-]*>$")  # "any object of that kind (in that namespace)"
+# Outcomes that say the runbook is wrong, as opposed to a failed diagnosis of this system.
+FINDING_OUTCOMES = {Outcome.FINDING.value, Outcome.DEFECT.value}
 
 
 @dataclass
@@ -83,6 +90,34 @@ class NameFinding:
     line: int
     exists: bool
     nearest: str = ""
+    elsewhere: str = ""  # namespaces where an object of that kind (and name) does exist
+
+
+@dataclass
+class Finding:
+    """What the runbook gets wrong on this system: the line, and what was observed."""
+
+    line: int
+    outcome: str
+    command: str
+    observed: str
+
+
+def no_commands_problem(runbook: Runbook) -> str | None:
+    """Why a runbook that yields no commands cannot be checked, or None when it has commands."""
+    if runbook.commands:
+        return None
+    untagged = [b for b in runbook.blocks if not b.lang]
+    other = sorted({b.lang for b in runbook.blocks if b.lang and b.lang not in SHELL_LANGS})
+    why = []
+    if untagged:
+        lines = ", ".join(str(b.line - 1) for b in untagged[:5])
+        why.append(f"{len(untagged)} code fence(s) without a language (line {lines}): tag them ```bash")
+    if other:
+        why.append(f"code fences in {', '.join(other)} only")
+    if not runbook.blocks:
+        why.append("no code fences at all")
+    return f"runbook {runbook.path}: 0 commands ({'; '.join(why)})"
 
 
 def not_run_reason(cmd: Command) -> str:
@@ -106,7 +141,12 @@ def run_read_only(runbook: Runbook, executor: Executor) -> list[Row]:
         if not set(cmd.classes) <= RUNNABLE:
             rows.append(Row(cmd.line, cmd.text, cmd.primary_class.value, not_run_reason(cmd), Outcome.NOT_RUN.value))
             continue
-        execution = executor.run(cmd)
+        try:
+            execution = executor.run(cmd)
+        except (ApiException, ValueError, OSError) as exc:  # one command the suite could not run is one row
+            reason = f"the suite could not run it: {type(exc).__name__}: {exc}"[:300]
+            rows.append(Row(cmd.line, cmd.text, cmd.primary_class.value, cmd.text, Outcome.SUITE_ERROR.value, reason))
+            continue
         if execution.reason.startswith("listening on"):
             background_block = cmd.block
         rows.append(_row(cmd, execution))
@@ -151,7 +191,8 @@ def names_in(cmd: Command) -> list[tuple[str, str, str]]:
                 found += [n for n in _names_in_words(words) if SUBSTITUTED not in n[1]]
     if not set(cmd.classes) <= RUNNABLE:  # paths are looked up by exec: only for commands proven read-only
         found = [n for n in found if n[0] != "path"]
-    return found
+    # A placeholder stands for "any object of that kind": only where it is the object's own name.
+    return [n for n in found if n[0] not in ("path", "label", "namespace") or not PLACEHOLDER.search(n[1])]
 
 
 def _names_in_words(words: list[str]) -> list[tuple[str, str, str]]:
@@ -204,13 +245,17 @@ def _names_in_words(words: list[str]) -> list[tuple[str, str, str]]:
     return found
 
 
-def check_names(runbook: Runbook, cluster: Cluster) -> list[NameFinding]:
-    """Every distinct name the runbook's commands use, looked up in the cluster (reads only)."""
+def check_names(
+    runbook: Runbook, cluster: Cluster, names: RunbookNames = RUNBOOK, runbook_names: RunbookNames = RUNBOOK
+) -> list[NameFinding]:
+    """Every distinct name the runbook's commands use, fixes included (not run), looked up read-only.
+
+    Names are read after the runbook's namespaces are mapped to the target's (`names`), as the executor runs them.
+    """
     seen: dict[tuple[str, str, str], NameFinding] = {}
     for cmd in runbook.commands:
-        if cmd.placeholders:
-            continue
-        for kind, name, namespace in names_in(cmd):
+        mapped = replace(cmd, text=map_names(cmd.text, runbook_names, names)[0])
+        for kind, name, namespace in names_in(mapped):
             key = (kind, name, namespace)
             if key not in seen:
                 seen[key] = _look_up(cluster, kind, name, namespace, cmd.line)
@@ -227,13 +272,26 @@ def _look_up(cluster: Cluster, kind: str, name: str, namespace: str, line: int) 
         nearest = "" if pods else _nearest_label(cluster, name, namespace)
         return NameFinding(kind, name, namespace, line, bool(pods), nearest)
     scope = ["-n", namespace] if namespace and kind not in ("namespace", "node") else []
-    exists = cluster.kubectl("get", kind, name, *scope, "-o", "name").returncode == 0
-    nearest = ""
-    if not exists:
-        listing = cluster.kubectl("get", kind, *scope, "-o", "name").stdout.split()
-        candidates = [item.split("/", 1)[-1] for item in listing]
-        nearest = ", ".join(difflib.get_close_matches(name, candidates, n=1, cutoff=0.4)) or "(none similar)"
-    return NameFinding(kind, name, namespace, line, exists, nearest)
+    listing = cluster.kubectl("get", kind, *scope, "-o", "name")
+    candidates = [item.split("/", 1)[-1] for item in listing.stdout.split()]
+    if PLACEHOLDER.match(name):
+        exists = bool(candidates)
+    else:
+        exists = name in candidates or cluster.kubectl("get", kind, name, *scope, "-o", "name").returncode == 0
+    if exists:
+        return NameFinding(kind, name, namespace, line, True)
+    nearest = "" if PLACEHOLDER.match(name) else difflib.get_close_matches(name, candidates, n=1, cutoff=0.4)
+    elsewhere = _namespaces_holding(cluster, kind, name) if scope else ""
+    return NameFinding(kind, name, namespace, line, False, ", ".join(nearest) or "(none similar)", elsewhere)
+
+
+def _namespaces_holding(cluster: Cluster, kind: str, name: str) -> str:
+    """Namespaces that hold an object of `kind` named `name` (any name for a placeholder)."""
+    columns = "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name"
+    out = cluster.kubectl("get", kind, "-A", "--no-headers", "-o", columns)
+    pairs = [line.split() for line in out.stdout.splitlines() if len(line.split()) == 2]
+    held = sorted({ns for ns, have in pairs if PLACEHOLDER.match(name) or have == name})
+    return ", ".join(held)
 
 
 def _nearest_label(cluster: Cluster, selector: str, namespace: str) -> str:
@@ -252,19 +310,49 @@ def _label_pairs(chunk: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- report
 
 
-def render_table(rows: list[Row]) -> str:
+def findings(rows: list[Row], names: list[NameFinding]) -> list[Finding]:
+    """What the runbook gets wrong here, by line: commands judged a finding or defect, and names not found."""
+    found = [Finding(r.line, r.outcome, r.command, r.reason or r.ran) for r in rows if r.outcome in FINDING_OUTCOMES]
+    commands = {r.line: r.command for r in rows}
+    for n in names:
+        if n.exists:
+            continue
+        where = f" in {n.namespace}" if n.namespace else ""
+        if n.elsewhere:
+            seen = f"; it is in {n.elsewhere}"
+        elif n.nearest and n.nearest != "(none similar)":
+            seen = f"; nearest: {n.nearest}"
+        else:
+            seen = ""
+        observed = f"{n.kind} {n.name}{where} not found{seen}"
+        found.append(Finding(n.line, Outcome.FINDING.value, commands.get(n.line, ""), observed))
+    return sorted(found, key=lambda f: f.line)
+
+
+def render_table(rows: list[Row], found: list[Finding] | None = None) -> str:
     lines = ["| line | class | ran (or why not) | result | note |", "| --- | --- | --- | --- | --- |"]
     for r in rows:
         note = "; ".join(x for x in (r.reason, r.adaptations) if x).replace("|", "\\|")
         ran = r.ran.replace("|", "\\|")
         lines.append(f"| {r.line} | {r.cls} | `{ran}` | {r.outcome} | {note} |")
+    if found:
+        lines += ["", "## Runbook findings", "", "| line | result | command | observed |", "| --- | --- | --- | --- |"]
+        for f in found:
+            command, observed = f.command.replace("|", "\\|"), f.observed.replace("|", "\\|")
+            lines.append(f"| {f.line} | {f.outcome} | `{command}` | {observed} |")
     return "\n".join(lines) + "\n"
 
 
 def write_report(rows: list[Row], names: list[NameFinding], directory: Path) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
+    found = findings(rows, names)
     table = directory / "runbook-commands.md"
-    table.write_text(render_table(rows))
+    table.write_text(render_table(rows, found))
     data = directory / "runbook-check.json"
-    data.write_text(json.dumps({"commands": [asdict(r) for r in rows], "names": [asdict(n) for n in names]}, indent=2))
+    report = {
+        "commands": [asdict(r) for r in rows],
+        "names": [asdict(n) for n in names],
+        "findings": [asdict(f) for f in found],
+    }
+    data.write_text(json.dumps(report, indent=2))
     return table, data

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from kubernetes.client import V1PodSpec
+from kubernetes.client.exceptions import ApiException
+
 from checks.runbook.model import Command
 from checks.runbook.model import CommandClass as K
 from fixtures.cluster import config as cluster_config
@@ -35,8 +38,12 @@ METRICS_WAIT = 90
 
 class Outcome(StrEnum):
     PASSED = "passed"
-    FAILED = "failed"  # ran, and exited non-zero or missed the runbook's stated expectation
-    DEFECT = "runbook defect"  # cannot work as written: missing CLI or add-on, wrong flag, missing path
+    FAILED = "failed"  # ran, and exited non-zero, answered an error, or missed the runbook's stated expectation
+    DEFECT = "runbook defect"  # the text is wrong for the CLI it calls: a flag, subcommand or resource type
+    # The text is fine, but an assumption it makes about the system does not hold there: credentials, a path,
+    # a tool in an image, a CLI or add-on, a name. Kept apart from DEFECT because the fix differs: the runbook
+    # must say how to reach this kind of install, not correct a typo.
+    FINDING = "runbook finding"
     SUITE_ERROR = "suite error"  # the suite could not run it (e.g. a timeout of the harness)
     NOT_RUN = "not run"
 
@@ -71,23 +78,60 @@ class Execution:
         return self.outcome == Outcome.PASSED
 
 
-# Messages that mean the command cannot work as written (a runbook defect, not a failure of Redis).
+# Messages that mean the command cannot work as written (not a failure of Redis), first match wins:
+# a runbook defect (its text is wrong) or a runbook finding (an assumption about the system does not hold).
 DEFECT_PATTERNS = [
-    (re.compile(r"command not found|executable file not found", re.I), "a CLI it calls is not installed"),
-    (re.compile(r"unknown (shorthand )?flag|unknown command", re.I), "a flag or subcommand the CLI does not have"),
-    (re.compile(r"No such file or directory", re.I), "a path that does not exist"),
-    (re.compile(r"Metrics API not available|metrics\.k8s\.io", re.I), "needs metrics-server, absent here"),
-    (re.compile(r'the server doesn\'t have a resource type "', re.I), "a resource type the cluster does not know"),
-    (re.compile(r"\(NotFound\)|not found", re.I), "a name that does not exist in the cluster"),
+    (
+        re.compile(r"executable file not found|\bsh: \d+: [\w./-]+: not found", re.I),
+        Outcome.FINDING,
+        "the runbook assumes a tool the container image lacks",
+    ),
+    (
+        re.compile(r"command not found", re.I),
+        Outcome.FINDING,
+        "a CLI it calls is not installed",
+    ),
+    (
+        re.compile(r"unknown (shorthand )?flag|unknown command", re.I),
+        Outcome.DEFECT,
+        "a flag or subcommand the CLI does not have",
+    ),
+    (re.compile(r"No such file or directory", re.I), Outcome.FINDING, "a path that does not exist"),
+    (
+        re.compile(r"Metrics API not available|metrics\.k8s\.io", re.I),
+        Outcome.FINDING,
+        "needs metrics-server, absent here",
+    ),
+    (
+        re.compile(r'the server doesn\'t have a resource type "', re.I),
+        Outcome.DEFECT,
+        "a resource type the cluster does not know",
+    ),
+    (re.compile(r"\(NotFound\)|not found", re.I), Outcome.FINDING, "a name that does not exist in the cluster"),
 ]
+# A redis-cli reply that is an error, whatever redis-cli's exit code (it exits 0 on most of them).
+ERROR_REPLY = re.compile(
+    r"^(?:\(error\)\s*|Error:\s*)?(NOAUTH|WRONGPASS|NOPERM|ERR|LOADING|MISCONF|WRONGTYPE|READONLY|BUSY|MASTERDOWN)\b"
+    r"|^\(error\)\s"
+)
+# Error replies that mean the command cannot work as written on an install with auth or ACLs.
+AUTH_REPLIES = {"NOAUTH", "WRONGPASS", "NOPERM"}
 
 
 class Executor:
     """Runs runbook commands with KUBECONFIG pinned to the suite's context and the cluster's CLIs first on PATH."""
 
-    def __init__(self, cluster: Cluster, names: RunbookNames = RUNBOOK, log: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        cluster: Cluster,
+        names: RunbookNames = RUNBOOK,
+        log: Callable[[str], None] | None = None,
+        runbook_names: RunbookNames = RUNBOOK,
+    ):
+        """`names` are the target's; `runbook_names` those the runbook's text spells out (mapped to `names`)."""
         self.cluster = cluster
         self.names = names
+        self.runbook_names = runbook_names
         self.log = log or (lambda _msg: None)
         self._kubeconfig = self._pinned_kubeconfig()
         self._background: list[subprocess.Popen[str]] = []
@@ -115,9 +159,9 @@ class Executor:
         self, cmd: Command, fill: dict[str, str] | None = None, edit_patch: str | None = None
     ) -> tuple[str, list[Adaptation]]:
         """The text to run for `cmd`, and every change made to the runbook's text."""
-        text, changes = cmd.text, []
+        text, changes = map_names(cmd.text, self.runbook_names, self.names)
         for name in cmd.placeholders:
-            value = (fill or {}).get(name) or self.live_value(name)
+            value = (fill or {}).get(name) or self.live_value(name, namespace_of(text))
             changes.append(Adaptation(f"placeholder <{name}> filled from live state", f"<{name}>", value))
             text = text.replace(f"<{name}>", value)
         words = shlex.split(text)
@@ -139,14 +183,15 @@ class Executor:
             text = new
         return text, changes
 
-    def live_value(self, placeholder: str) -> str:
-        """Fill a runbook placeholder from the cluster's current state."""
+    def live_value(self, placeholder: str, namespace: str | None = None) -> str:
+        """Fill a runbook placeholder from the cluster's current state (in the command's namespace if it has one)."""
         if placeholder == "node-name":
             return self.cluster.core.read_namespaced_pod(self.names.pod, self.names.namespace).spec.node_name
         if placeholder == "policy-name":
-            policies = self.cluster.networking.list_namespaced_network_policy(self.names.namespace).items
+            namespace = namespace or self.names.namespace
+            policies = self.cluster.networking.list_namespaced_network_policy(namespace).items
             if not policies:
-                raise NotRunnable(f"<policy-name>: no NetworkPolicy in namespace {self.names.namespace}")
+                raise NotRunnable(f"<policy-name>: no NetworkPolicy in namespace {namespace}")
             return policies[0].metadata.name
         raise NotRunnable(f"no live value known for placeholder <{placeholder}>")
 
@@ -174,8 +219,34 @@ class Executor:
         if K.NEEDS_ADDON in cmd.classes and NOT_YET in execution.stderr:
             execution = self._retry_until_served(cmd, text, changes, timeout)
         judge(cmd, execution)
+        if execution.outcome == Outcome.FINDING:
+            self._explain(text, execution)
         self.log(f"RUNBOOK line {cmd.line}: {execution.outcome} ({execution.seconds:.1f}s) {text}")
         return execution
+
+    def _explain(self, text: str, execution: Execution) -> None:
+        """Add what the target really has to a finding about an exec'd container (reads only; best effort)."""
+        target = exec_target(text)
+        if target is None:
+            return
+        try:
+            spec = self._pod_spec(target)
+            hint = _hint(self.cluster, target, spec, execution.reason)
+        except ApiException:
+            return
+        if hint:
+            execution.reason = f"{execution.reason}; {hint}"
+
+    def _pod_spec(self, target: ExecTarget) -> V1PodSpec:
+        if target.kind == "pod":
+            return self.cluster.core.read_namespaced_pod(target.name, target.namespace).spec
+        read = {
+            "deployment": self.cluster.apps.read_namespaced_deployment,
+            "statefulset": self.cluster.apps.read_namespaced_stateful_set,
+        }.get(target.kind)
+        if read is None:
+            raise ApiException(reason=f"no pod template for kind {target.kind}")
+        return read(target.name, target.namespace).spec.template.spec
 
     def _bash(self, line: int, original: str, text: str, changes: list[Adaptation], timeout: float) -> Execution:
         # PIPESTATUS is read first thing after the command; the script then exits with the pipeline's
@@ -340,14 +411,16 @@ def _all_ready(ready: str) -> bool:
 
 
 def judge(cmd: Command, execution: Execution) -> None:
-    """Set the outcome from the exit code, grep semantics, the runbook's stated expectations and conditions."""
+    """Set the outcome from error replies, the exit code, grep semantics, the runbook's stated expectations."""
+    if _judge_error_reply(cmd, execution):
+        return
     statuses = execution.pipestatus
     grep_found_nothing = (
         execution.exit_code == 1
         and len(statuses) > 1
         and statuses[-1] == 1
         and all(s == 0 for s in statuses[:-1])
-        and cmd.text.split("|")[-1].strip().startswith("grep")
+        and pipeline_stages(cmd.text)[-1].split()[:1] in (["grep"], ["egrep"], ["fgrep"])
     )
     if grep_found_nothing:
         execution.outcome, execution.reason = Outcome.PASSED, "grep matched nothing (exit 1): nothing to report"
@@ -366,13 +439,190 @@ def judge(cmd: Command, execution: Execution) -> None:
     execution.reason = problem or ""
 
 
+def _judge_error_reply(cmd: Command, execution: Execution) -> bool:
+    """A redis-cli error reply fails the command whatever the exit code; auth errors are runbook findings."""
+    if not re.search(r"(?<![\w-])redis-cli(?![\w-])", cmd.text):
+        return False
+    reply = error_reply(execution.stdout) or error_reply(execution.stderr)
+    if reply is None:
+        return False
+    line, code = reply
+    if code in AUTH_REPLIES:
+        execution.outcome = Outcome.FINDING
+        execution.reason = (
+            f"redis-cli answered `{line}`: the runbook passes no credentials and this Redis requires them"
+        )
+    else:
+        execution.outcome = Outcome.FAILED
+        expected = f" (runbook says `{cmd.expectation}`)" if cmd.expectation else ""
+        execution.reason = f"redis-cli answered an error: `{line}`{expected}"
+    execution.reason = execution.reason[:300]
+    return True
+
+
+def error_reply(output: str) -> tuple[str, str] | None:
+    """(first line, error code) when the output's first non-empty line is a Redis error reply, else None."""
+    first = next((line.strip() for line in output.splitlines() if line.strip()), "")
+    match = ERROR_REPLY.match(first)
+    if match is None:
+        return None
+    return first[:200], match.group(1) or "ERR"
+
+
+def pipeline_stages(text: str) -> list[str]:
+    """`a | b "x\\|y"` -> ["a", 'b "x\\|y"']: split at unquoted single pipes (not `||`) only."""
+    stages, current, quote, i = [], [], "", 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and quote != "'" and i + 1 < len(text):
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "|" and text[i + 1 : i + 2] != "|" and text[i - 1 : i] != "|":
+            stages.append("".join(current).strip())
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    stages.append("".join(current).strip())
+    return stages
+
+
 def _mark_defect(execution: Execution) -> None:
     said = f"{execution.stderr}\n{execution.stdout}"
-    for pattern, meaning in DEFECT_PATTERNS:
+    for pattern, outcome, meaning in DEFECT_PATTERNS:
         if pattern.search(said):
-            execution.outcome = Outcome.DEFECT
+            execution.outcome = outcome
             execution.reason = f"{meaning}: {execution.reason or said.strip().splitlines()[-1]}"[:300]
             return
+
+
+# ---------------------------------------------------------------- names of the target
+
+
+NAMESPACE_FLAG = re.compile(r"(?<![\w-])(-n|--namespace)(=|[ \t]+)([a-z0-9][a-z0-9-]*)(?![\w.-])")
+SERVICE_HOST = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)(?=\.svc(?![\w-]))")
+
+
+def namespace_mapping(source: RunbookNames, target: RunbookNames) -> dict[str, str]:
+    """Runbook namespace -> target namespace: Redis's by role, each client's by the deployment it holds."""
+    mapping = {source.namespace: target.namespace}
+    where = {client.deployment: client.namespace for client in target.clients}
+    for client in source.clients:
+        if client.deployment in where:
+            mapping.setdefault(client.namespace, where[client.deployment])
+    return {old: new for old, new in mapping.items() if old != new}
+
+
+def map_names(text: str, source: RunbookNames, target: RunbookNames) -> tuple[str, list[Adaptation]]:
+    """The runbook's namespaces in `-n X`, `--namespace[=]X` and `SVC.X.svc` hosts replaced by the target's."""
+    mapping = namespace_mapping(source, target)
+    if not mapping:
+        return text, []
+    changes: dict[tuple[str, str], None] = {}  # ordered and distinct
+
+    def flag(match: re.Match[str]) -> str:
+        option, separator, namespace = match.groups()
+        if namespace not in mapping:
+            return match.group(0)
+        changes[(match.group(0), f"{option}{separator}{mapping[namespace]}")] = None
+        return f"{option}{separator}{mapping[namespace]}"
+
+    def host(match: re.Match[str]) -> str:
+        service, namespace = match.groups()
+        if namespace not in mapping:
+            return match.group(0)
+        if namespace == source.namespace and service == source.service:
+            service = target.service
+        changes[(f"{match.group(0)}.svc", f"{service}.{mapping[namespace]}.svc")] = None
+        return f"{service}.{mapping[namespace]}"
+
+    mapped = SERVICE_HOST.sub(host, NAMESPACE_FLAG.sub(flag, text))
+    return mapped, [Adaptation("names mapped to the target", old, new) for old, new in changes]
+
+
+def namespace_of(text: str) -> str | None:
+    """The first `-n`/`--namespace` value in a command, if any."""
+    match = NAMESPACE_FLAG.search(text)
+    return match.group(3) if match else None
+
+
+@dataclass(frozen=True)
+class ExecTarget:
+    """What a `kubectl exec` runs in: the workload, and the command inside it."""
+
+    namespace: str
+    kind: str  # pod, deployment, statefulset
+    name: str
+    inner: tuple[str, ...]
+
+
+EXEC_KINDS = {"pod": "pod", "pods": "pod", "po": "pod", "deployment": "deployment", "deploy": "deployment"}
+EXEC_KINDS |= {"deployments": "deployment", "statefulset": "statefulset", "sts": "statefulset"}
+
+
+def exec_target(text: str) -> ExecTarget | None:
+    """The workload a `kubectl exec ... -- CMD` (first pipeline stage) runs in, or None for other commands."""
+    try:
+        words = shlex.split(pipeline_stages(text)[0])
+    except ValueError:
+        return None
+    if words[:2] != ["kubectl", "exec"] or "--" not in words:
+        return None
+    own, inner = words[2 : words.index("--")], words[words.index("--") + 1 :]
+    namespace, positional, skip = "default", [], False
+    for i, word in enumerate(own):
+        if skip:
+            skip = False
+        elif word in ("-n", "--namespace", "-c", "--container"):
+            skip = True
+            namespace = own[i + 1] if word in ("-n", "--namespace") and i + 1 < len(own) else namespace
+        elif word.startswith("--namespace="):
+            namespace = word.split("=", 1)[1]
+        elif not word.startswith("-"):
+            positional.append(word)
+    if not positional:
+        return None
+    kind, _, name = positional[0].rpartition("/")
+    if kind and kind not in EXEC_KINDS:
+        return None
+    return ExecTarget(namespace, EXEC_KINDS.get(kind, "pod"), name, tuple(inner))
+
+
+def _hint(cluster: Cluster, target: ExecTarget, spec: V1PodSpec, reason: str) -> str:
+    """Where the target really has what the finding says is missing: credentials, a config file, a tool."""
+    container = spec.containers[0]
+    where = f"{target.kind}/{target.name} in {target.namespace}"
+    if reason.startswith("redis-cli answered"):
+        env = {e.name for e in container.env or []}
+        present = [n for n in ("REDIS_PASSWORD_FILE", "REDIS_PASSWORD", "REDISCLI_AUTH") if n in env]
+        return f"{where} sets {', '.join(present)}" if present else ""
+    if reason.startswith("the runbook assumes a tool"):
+        return f"image {container.image} of {where}"
+    if reason.startswith("a path that does not exist"):
+        path = next((w for w in target.inner if w.startswith("/")), "")
+        return _config_location(cluster, target.namespace, spec, container.volume_mounts or [], path)
+    return ""
+
+
+def _config_location(cluster: Cluster, namespace: str, spec: V1PodSpec, mounts: list, path: str) -> str:
+    """`PATH` is missing: where a ConfigMap holding a file of that name is mounted instead, if one is."""
+    configmaps = {v.name: v.config_map.name for v in spec.volumes or [] if v.config_map is not None}
+    basename = path.rstrip("/").rpartition("/")[2]
+    for mount in mounts:
+        configmap = configmaps.get(mount.name)
+        if configmap is None:
+            continue
+        keys = cluster.core.read_namespaced_config_map(configmap, namespace).data or {}
+        if basename in keys or mount.sub_path == basename:
+            real = mount.mount_path if mount.sub_path else f"{mount.mount_path.rstrip('/')}/{basename}"
+            return f"it is at {real} (ConfigMap {configmap} mounted at {mount.mount_path})"
+    return ""
 
 
 def expectation_problem(cmd: Command, stdout: str) -> str | None:

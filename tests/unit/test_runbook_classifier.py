@@ -465,7 +465,7 @@ class _PassingExecutor:
 
     ran: ClassVar[list[str]] = []
 
-    def __init__(self, cluster: object, log: object = None) -> None:
+    def __init__(self, cluster: object, names: object = None, log: object = None) -> None:
         _PassingExecutor.ran = []
 
     def run(self, cmd: Command) -> Execution:
@@ -484,7 +484,7 @@ def no_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(cli, "Cluster", _FakeCluster)
     monkeypatch.setattr(cli, "Executor", _PassingExecutor)
     monkeypatch.setattr(cli, "REPORTS", tmp_path)
-    monkeypatch.setattr(cli.drift, "check_names", lambda runbook, cluster: [])
+    monkeypatch.setattr(cli.drift, "check_names", lambda runbook, cluster, names: [])
 
 
 @pytest.mark.usefixtures("no_cluster")

@@ -29,13 +29,18 @@ def names(request: pytest.FixtureRequest) -> RunbookNames:
 
 @pytest.fixture(scope="session")
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
-    """The cluster chosen by --kubeconfig/--context (default: the local one `fixtures.cluster up` made)."""
+    """The cluster chosen by --kubeconfig/--context (default: the local one `fixtures.cluster up` made).
+
+    A missing or unreadable kubeconfig, an unknown context or an API server that does not answer ends the
+    session in one line (exit 4): no test can do anything without a cluster, so none is run to say it again.
+    """
     path = request.config.getoption("kubeconfig")
     kubeconfig = Path(path) if path else default_kubeconfig()
     try:
-        yield Cluster.connect(kubeconfig, request.config.getoption("context"))
+        handle = Cluster.connect(kubeconfig, request.config.getoption("context"))
     except ClusterUnreachable as exc:
-        pytest.fail(str(exc), pytrace=False)
+        pytest.exit(f"no cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    yield handle
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from chaos.safety import Permit
 from chaos.target import Target
 from fixtures import system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
-from fixtures.names import RunbookNames
-from fixtures.options import names_from_options
+from fixtures.names import BITNAMI, RunbookNames
+from fixtures.options import names_from_options, system_name
 from fixtures.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from fixtures.waits import WaitTimeout
 
@@ -74,7 +74,11 @@ def profile(request: pytest.FixtureRequest) -> Profile:
 def redis_system(
     request: pytest.FixtureRequest, cluster: Cluster, target: Target, names: RunbookNames, profile: Profile
 ) -> Iterator[system.InstallReport]:
-    """Redis (through Flux) and its clients, installed with `profile` and healthy; left unless --remove-system."""
+    """The system chosen with --system (through Flux, with its clients), installed and healthy; left unless
+    --remove-system. The runbook's own is installed with `profile`; the other system is left as it is."""
+    if system_name(request.config) == "bitnami":
+        yield from _bitnami_system(request, cluster, target)
+        return
     if not cluster.created_by_suite():
         installed = system.installed_profile(cluster, names)
         if request.config.getoption("profile") is not None and installed != profile.name:
@@ -103,3 +107,32 @@ def redis_system(
     yield report
     if request.config.getoption("remove_system"):
         system.remove(cluster)
+
+
+def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Target) -> Iterator[system.InstallReport]:
+    """redis_system for --system bitnami: the Bitnami-shaped Redis in redis-bitnami and its clients."""
+    if request.config.getoption("profile") is not None:
+        pytest.fail(
+            "--profile applies only to --system runbook (the Bitnami-shaped system has the chart's and Flux's "
+            "defaults): drop --profile",
+            pytrace=False,
+        )
+    if not cluster.created_by_suite():
+        if not system.is_healthy(cluster, BITNAMI):
+            pytest.fail(
+                f"the Bitnami-shaped Redis (ns {BITNAMI.namespace}) is not installed and healthy in context "
+                f"{cluster.context!r}, and the suite installs only into the cluster `python -m fixtures.cluster up` "
+                "made",
+                pytrace=False,
+            )
+        yield system.InstallReport(installed=False, seconds=0.0)
+        return
+    runner.repair(safety.authorize(target))
+    try:
+        report = system.ensure_bitnami_installed(cluster)
+        system.ensure_baseline_sentinels(cluster, BITNAMI)
+    except (system.InstallFailed, WaitTimeout) as exc:
+        pytest.fail(f"installing the Bitnami-shaped Redis and its clients failed: {exc}", pytrace=False)
+    yield report
+    if request.config.getoption("remove_system"):
+        system.remove_bitnami(cluster)

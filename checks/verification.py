@@ -584,7 +584,12 @@ def _one_client_pod(cluster: Cluster, client: Client) -> Any:
 def client_reaches_service(
     cluster: Cluster, names: RunbookNames, client: Client, runbook: Runbook | None = None
 ) -> CheckResult:
-    line = runbook_line(f"kubectl exec -n {client.namespace} deployment/{client.deployment}", "nc -zv", runbook=runbook)
+    line = runbook_line(
+        f"kubectl exec -n {client.namespace} deployment/{client.deployment}",
+        f"deployment/{client.deployment} -- sh -c 'nc -zv",
+        "nc -zv",
+        runbook=runbook,
+    )
 
     def measure() -> Measured:
         pod = _one_client_pod(cluster, client).metadata.name
@@ -606,6 +611,7 @@ def latency_within_budget(cluster: Cluster, names: RunbookNames, runbook: Runboo
     # The runbook's `redis-cli --latency` never ends; a fixed sample of PINGs gives a p99 instead.
     def measure() -> Measured:
         redis = RedisPod(cluster, names)
+        redis.require("redis-benchmark PING")
         args = ["-t", "ping", "-n", str(budgets.LATENCY_SAMPLES), "-c", "1", "--csv"]
         argv = redis_benchmark_argv(auth_env_of(redis.container), args)
         out = redis.exec(argv, purpose="redis-benchmark PING")
@@ -807,7 +813,12 @@ def _age(delta: timedelta) -> str:
 def client_logs_clean(
     cluster: Cluster, names: RunbookNames, client: Client, since: str, runbook: Runbook | None = None
 ) -> CheckResult:
-    line = runbook_line(f"kubectl logs -n {client.namespace} -l {client.label}", "kubectl logs -n", runbook=runbook)
+    line = runbook_line(
+        f"kubectl logs -n {client.namespace} -l {client.label}",
+        f"-l {client.label} ",
+        "kubectl logs -n",
+        runbook=runbook,
+    )
 
     def measure() -> Measured:
         window, described = logs_window(cluster, names, since, datetime.now(UTC))

@@ -1,4 +1,7 @@
-"""Fixtures of the verification checks: the names and runbook they read, and a recorder for the summary."""
+"""Fixtures of the verification checks: the runbook they read, and a recorder for the summary.
+
+Absent objects are not an error of a fixture: each check fails on its own, saying what it measured.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,7 @@ import pytest
 from checks.runbook.model import Runbook
 from checks.runbook.parser import RunbookParseError, parse_file
 from checks.verification import CheckError, CheckResult
-from fixtures.names import RunbookNames
 from fixtures.options import CHECK_RESULTS
-
-
-@pytest.fixture(scope="session")
-def target(names: RunbookNames) -> RunbookNames:
-    """The Redis names to check. Absent objects are not an error here: each check fails on its own, saying so."""
-    return names
 
 
 @pytest.fixture(scope="session")

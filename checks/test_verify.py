@@ -28,79 +28,83 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # 1. Check Redis Pod is Running
-def test_pod_running_and_ready(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.pod_running_and_ready(cluster, target, verify_runbook))
+def test_pod_running_and_ready(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.pod_running_and_ready(cluster, names, verify_runbook))
 
 
-def test_statefulset_replicas_ready(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.statefulset_replicas_ready(cluster, target, verify_runbook))
+def test_redis_container_not_oom_killed(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.not_oom_killed(cluster, names, verify_runbook))
+
+
+def test_statefulset_replicas_ready(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.statefulset_replicas_ready(cluster, names, verify_runbook))
 
 
 # 2. Test Redis Connectivity
-def test_responds_to_ping(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.responds_to_ping(cluster, target, verify_runbook))
+def test_responds_to_ping(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.responds_to_ping(cluster, names, verify_runbook))
 
 
 def test_info_server_reports_expected_version(
-    cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check, request
+    cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check, request
 ) -> None:
     expected = request.config.getoption("expected_redis_version")
-    check(lambda: v.reports_expected_version(cluster, target, expected, verify_runbook))
+    check(lambda: v.reports_expected_version(cluster, names, expected, verify_runbook))
 
 
 # 3. Test from Client Pods
 def test_client_reaches_redis_service(
-    cluster: Cluster, target: RunbookNames, client: Client, verify_runbook: Runbook, check
+    cluster: Cluster, names: RunbookNames, client: Client, verify_runbook: Runbook, check
 ) -> None:
-    check(lambda: v.client_reaches_service(cluster, target, client, verify_runbook))
+    check(lambda: v.client_reaches_service(cluster, names, client, verify_runbook))
 
 
 # 4. Check Redis Performance
-def test_latency_within_budget(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.latency_within_budget(cluster, target, verify_runbook))
+def test_latency_within_budget(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.latency_within_budget(cluster, names, verify_runbook))
 
 
 def test_memory_within_maxmemory_or_limit(
-    cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check
+    cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check
 ) -> None:
-    check(lambda: v.memory_within_limits(cluster, target, verify_runbook))
+    check(lambda: v.memory_within_limits(cluster, names, verify_runbook))
 
 
-def test_both_applications_connected(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.clients_connected(cluster, target, verify_runbook))
+def test_both_applications_connected(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.clients_connected(cluster, names, verify_runbook))
 
 
 # 5. Verify Data Persistence
-def test_persistence_enabled(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.persistence_enabled(cluster, target, verify_runbook))
+def test_persistence_enabled(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.persistence_enabled(cluster, names, verify_runbook))
 
 
-def test_persistence_healthy(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.lastsave_recent(cluster, target, verify_runbook))
+def test_persistence_healthy(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.lastsave_recent(cluster, names, verify_runbook))
 
 
-def test_persistence_files_present(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.persistence_files_present(cluster, target, verify_runbook))
+def test_persistence_files_present(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.persistence_files_present(cluster, names, verify_runbook))
 
 
-def test_data_volume_has_free_space(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.data_volume_has_room(cluster, target, verify_runbook))
+def test_data_volume_has_free_space(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.data_volume_has_room(cluster, names, verify_runbook))
 
 
 # 6. Monitor Application Recovery
 def test_client_reports_redis_reachable(
-    cluster: Cluster, target: RunbookNames, client: Client, verify_runbook: Runbook, check
+    cluster: Cluster, names: RunbookNames, client: Client, verify_runbook: Runbook, check
 ) -> None:
     check(lambda: v.client_reports_reachable(cluster, client, verify_runbook))
 
 
 def test_client_logs_free_of_redis_errors(
-    cluster: Cluster, target: RunbookNames, client: Client, verify_runbook: Runbook, check, request
+    cluster: Cluster, names: RunbookNames, client: Client, verify_runbook: Runbook, check, request
 ) -> None:
     since = request.config.getoption("clients_clean_since")
-    check(lambda: v.client_logs_clean(cluster, target, client, since, verify_runbook))
+    check(lambda: v.client_logs_clean(cluster, names, client, since, verify_runbook))
 
 
 # Beyond the runbook: every acknowledged sentinel key is still there.
-def test_sentinel_keys_intact(cluster: Cluster, target: RunbookNames, verify_runbook: Runbook, check) -> None:
-    check(lambda: v.sentinel_keys_intact(cluster, target, verify_runbook))
+def test_sentinel_keys_intact(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
+    check(lambda: v.sentinel_keys_intact(cluster, names, verify_runbook))

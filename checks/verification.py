@@ -101,24 +101,24 @@ def default_runbook() -> Runbook:
     return parse_file(RUNBOOK_PATH)
 
 
-def runbook_line(*fragments: str, runbook: Runbook | None = None) -> int:
-    """The line of the runbook's Verification section a check implements: the first fragment found wins.
+def runbook_line(*fragments: str, runbook: Runbook | None = None, after: str = VERIFICATION) -> int:
+    """The line of the runbook's Verification section (or of the section `after` names) a check implements: the
+    first fragment found wins.
 
     Checks pass a name-specific fragment first and a generic one after it, so that names changed with
     options (--client, --redis-pod) still map to the runbook's step. None found: CheckError naming them.
     """
     book = runbook or default_runbook()
-    start = next((n for n, text in enumerate(book.lines, start=1) if text.startswith(VERIFICATION)), None)
+    start = next((n for n, text in enumerate(book.lines, start=1) if text.startswith(after)), None)
     if start is None:
-        raise CheckError(f"runbook {book.path} has no {VERIFICATION!r} section: the runbook changed; update the suite")
+        raise CheckError(f"runbook {book.path} has no {after!r} section: the runbook changed; update the suite")
     for fragment in fragments:
         for number, text in enumerate(book.lines[start - 1 :], start=start):
             if fragment in text:
                 return number
     looked = " or ".join(repr(f) for f in fragments)
     raise CheckError(
-        f"runbook {book.path} has no line containing {looked} after {VERIFICATION!r}: "
-        "the runbook changed; update the suite"
+        f"runbook {book.path} has no line containing {looked} after {after!r}: the runbook changed; update the suite"
     )
 
 
@@ -511,6 +511,28 @@ def pod_running_and_ready(cluster: Cluster, names: RunbookNames, runbook: Runboo
     return judged("pod running and ready", expected.line, measure)
 
 
+def not_oom_killed(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
+    """The Redis container's last termination was not OOMKilled: a pod the kernel killed for memory and the kubelet
+    restarted is Running and Ready again, yet nothing is fixed (the runbook's fix gives it a new pod)."""
+    line = runbook_line("lastState.terminated.reason", runbook=runbook, after="## Diagnosis")
+
+    def measure() -> Measured:
+        redis = RedisPod(cluster, names)
+        if redis.pod is None:
+            return Measured(False, redis.absent)
+        container = redis.container.name
+        status = next((s for s in redis.pod.status.container_statuses or [] if s.name == container), None)
+        if status is None:
+            return Measured(False, f"container {container} has no status yet")
+        terminated = status.last_state.terminated if status.last_state else None
+        reason = terminated.reason if terminated else "none"
+        value = f"last terminated: {reason}, {status.restart_count} restarts"
+        oom = reason == "OOMKilled"
+        return Measured(not oom, value, "the runbook's 'Issue: Pod OOMKilled': raise the memory limit" if oom else "")
+
+    return judged("redis container not OOMKilled", line, measure)
+
+
 def statefulset_replicas_ready(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
     line = runbook_line(f"kubectl get pod -n redis {names.pod}", "kubectl get pod -n", runbook=runbook)
 
@@ -782,23 +804,37 @@ def redis_ready_since(cluster: Cluster, names: RunbookNames) -> datetime:
     return redis_ready_at(cluster, names) + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
 
 
-def logs_window(cluster: Cluster, names: RunbookNames, since: str, now: datetime) -> tuple[str, str]:
+def logs_window(cluster: Cluster, names: RunbookNames, client: Client, since: str, now: datetime) -> tuple[str, str]:
     """(kubectl logs flag, description) for --clients-clean-since.
 
-    redis-ready: since Redis became Ready plus the reconnect grace. While that grace is not over the window
-    has not begun; rather than pass on an empty window, the check judges every line since Ready, grace
-    included, and says so.
+    redis-ready: since both Redis and the client's newest pod were Ready, plus the reconnect grace (a client pod
+    started later gets its grace too). While that grace is not over the window has not begun; rather than pass
+    on an empty window, the check judges every line since that Ready, grace included, and says so.
     """
     if since == "redis-ready":
-        ready = redis_ready_at(cluster, names)
-        start = ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
-        if start > now:
-            grace = f"reconnect grace ({budgets.CLIENT_RECONNECT_GRACE_S}s) not over: judged all"
-            return _since_time(ready), f"{grace} {_age(now - ready)} since Ready {ready:%H:%M:%S}Z"
-        return _since_time(start), f"{_age(now - start)} since Ready+{budgets.CLIENT_RECONNECT_GRACE_S}s"
+        ready, whose = redis_ready_at(cluster, names), "Redis Ready"
+        client_ready = [_ready_since(p) for p in running_client_pods(cluster, client)]
+        newest = max((t for t in client_ready if t is not None), default=None)
+        if newest is not None and newest > ready:
+            ready, whose = newest, f"{client.deployment} Ready"
+        return grace_window(ready, whose, now)
     if since[:1].isdigit() and since[-1] in "smh":
         return f"--since={since}", f"in the last {since}"
     return f"--since-time={since}", f"since {since}"
+
+
+def grace_window(ready: datetime, whose: str, now: datetime) -> tuple[str, str]:
+    """The window from `ready` plus the reconnect grace; while the grace runs, everything since `ready` instead."""
+    start = ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
+    if start > now:
+        grace = f"reconnect grace ({budgets.CLIENT_RECONNECT_GRACE_S}s) not over: judged all"
+        return _since_time(ready), f"{grace} {_age(now - ready)} since {whose} {ready:%H:%M:%S}Z"
+    return _since_time(start), f"{_age(now - start)} since {whose}+{budgets.CLIENT_RECONNECT_GRACE_S}s"
+
+
+def _ready_since(pod: Any) -> datetime | None:
+    ready = next((c for c in pod.status.conditions or [] if c.type == "Ready" and c.status == "True"), None)
+    return ready.last_transition_time if ready else None
 
 
 def _since_time(moment: datetime) -> str:
@@ -821,7 +857,7 @@ def client_logs_clean(
     )
 
     def measure() -> Measured:
-        window, described = logs_window(cluster, names, since, datetime.now(UTC))
+        window, described = logs_window(cluster, names, client, since, datetime.now(UTC))
         _one_client_pod(cluster, client)  # no pod logs nothing: that is no evidence of health
         proc = cluster.kubectl(
             "logs", "-n", client.namespace, "-l", client.label, window, "--tail=-1", "--prefix",

@@ -14,6 +14,8 @@ from fixtures.cluster import config as cluster_config
 from fixtures.kube import Cluster
 from fixtures.names import RunbookNames
 from fixtures.options import system_name
+from fixtures.pods import is_ready, wait_for_pod
+from fixtures.waits import Seen, wait_for
 from tests.verify_runner import run_verify
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
@@ -112,3 +114,42 @@ def test_missing_object_fails_each_check_on_its_own_with_the_summary(
     assert "Traceback" not in run.output and "During handling" not in run.output and " error" not in run.output
     assert "verification checks" in run.output, "the summary table is missing"
     assert run.seconds < 30, f"took {run.seconds:.1f}s"
+
+
+def test_scaled_to_zero_statefulset_is_diagnosed_not_errored(
+    request: pytest.FixtureRequest, permit: Permit, names: RunbookNames, tmp_path: Path
+) -> None:
+    """A broken system (StatefulSet scaled to 0) fails each check with what it measured, with the summary table.
+
+    Only on --system bitnami: the runbook's own system in `redis` is shared by every other test and is never broken
+    here. The replicas are restored (and Redis Ready again) whatever happens.
+    """
+    if system_name(request.config) != "bitnami":
+        pytest.skip("scales the StatefulSet to 0: only on --system bitnami, never on the runbook's shared system")
+    cluster = permit.cluster  # scaling needs the safety gate's permit
+    replicas = cluster.apps.read_namespaced_stateful_set(names.statefulset, names.namespace).spec.replicas
+    scale = cluster.apps.patch_namespaced_stateful_set_scale
+    try:
+        scale(names.statefulset, names.namespace, {"spec": {"replicas": 0}})
+        wait_for(
+            lambda: Seen(not _pod_exists(cluster, names), "still there"),
+            timeout=90,
+            what=f"pod/{names.pod} in ns {names.namespace} gone after scaling to 0",
+        )
+        run = run_verify("--system=bitnami", f"--junitxml={tmp_path / 'junit.xml'}")
+    finally:
+        scale(names.statefulset, names.namespace, {"spec": {"replicas": replicas}})
+        wait_for_pod(cluster, names.namespace, names.pod, is_ready, timeout=180, wanted="Ready after scaling back")
+    assert run.returncode == 1, run.output[-3000:]
+    for measured in (
+        f"StatefulSet {names.statefulset} 0/0 replicas",
+        f"pod {names.pod} absent",
+        "PING: no pod to run it in",
+    ):
+        assert measured in run.output
+    assert "verification checks" in run.output, "the summary table is missing"
+    assert "Traceback" not in run.output and "During handling" not in run.output and " error" not in run.output
+
+
+def _pod_exists(cluster: Cluster, names: RunbookNames) -> bool:
+    return bool(cluster.core.list_namespaced_pod(names.namespace, field_selector=f"metadata.name={names.pod}").items)

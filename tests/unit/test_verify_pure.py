@@ -328,3 +328,24 @@ def test_sentinel_sets_are_judged_from_raw_values() -> None:
     assert sentinel.judge("s1", None, []).detail == "manifest of set s1 is gone"
     total = sentinel.combine([sentinel.judge("s1", manifest, list(values)), lost])
     assert (total.sets, total.keys, total.lost, total.intact) == (2, 6, 2, False)
+
+
+# ---------------------------------------------------------------- the client-log window never passes vacuously
+
+
+def test_the_window_begins_after_the_reconnect_grace() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ready = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    flag, said = v.grace_window(ready, "Redis Ready", ready + timedelta(minutes=5))
+    assert flag == "--since-time=2025-01-01T12:00:10Z"
+    assert said == f"4m50s since Redis Ready+{budgets.CLIENT_RECONNECT_GRACE_S}s"
+
+
+def test_inside_the_grace_every_line_since_ready_is_judged_and_said_so() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ready = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    flag, said = v.grace_window(ready, "Redis Ready", ready + timedelta(seconds=4))
+    assert flag == "--since-time=2025-01-01T12:00:00Z"
+    assert said.startswith("reconnect grace") and "not over: judged all 4s since Redis Ready 12:00:00Z" in said

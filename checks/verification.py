@@ -474,8 +474,12 @@ class RedisPod:
         return parse_info(self.cli("info", section, purpose=f"INFO {section}"))
 
     def config(self, parameter: str) -> str:
-        lines = self.cli("config", "get", parameter, purpose=f"CONFIG GET {parameter}").splitlines()
-        return lines[1].strip() if len(lines) > 1 else ""
+        return self.configs(parameter).get(parameter, "")
+
+    def configs(self, *parameters: str) -> dict[str, str]:
+        """Several parameters in one CONFIG GET (Redis 7 takes many): name -> value."""
+        lines = self.cli("config", "get", *parameters, purpose=f"CONFIG GET {' '.join(parameters)}").split("\n")
+        return {lines[i].strip(): lines[i + 1].strip() for i in range(0, len(lines) - 1, 2)}
 
 
 def _namespace_exists(cluster: Cluster, namespace: str) -> bool:
@@ -684,7 +688,8 @@ def clients_connected(cluster: Cluster, names: RunbookNames, runbook: Runbook | 
 def persistence_enabled(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
     def measure() -> Measured:
         redis = RedisPod(cluster, names)
-        return persistence_enabled_verdict(redis.config("appendonly"), redis.config("save"))
+        config = redis.configs("appendonly", "save")
+        return persistence_enabled_verdict(config.get("appendonly", ""), config.get("save", ""))
 
     line = runbook_line("redis-cli config get appendonly", runbook=runbook)
     return judged("AOF or RDB persistence enabled", line, measure)
@@ -695,9 +700,9 @@ def lastsave_recent(cluster: Cluster, names: RunbookNames, runbook: Runbook | No
         redis = RedisPod(cluster, names)
         lastsave = int(redis.cli("lastsave", purpose="LASTSAVE"))
         now = int(redis.cli("time", purpose="TIME").splitlines()[0])
-        return persistence_health_verdict(
-            redis.config("appendonly"), redis.config("save"), redis.info("persistence"), now - lastsave
-        )
+        config = redis.configs("appendonly", "save")
+        appendonly, save = config.get("appendonly", ""), config.get("save", "")
+        return persistence_health_verdict(appendonly, save, redis.info("persistence"), now - lastsave)
 
     return judged("persistence healthy", runbook_line("redis-cli lastsave", runbook=runbook), measure)
 
@@ -705,9 +710,10 @@ def lastsave_recent(cluster: Cluster, names: RunbookNames, runbook: Runbook | No
 def persistence_files_present(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
     def measure() -> Measured:
         redis = RedisPod(cluster, names)
-        appendonly, save = redis.config("appendonly"), redis.config("save")
-        data_dir, dbfilename = redis.config("dir") or names.data_dir, redis.config("dbfilename")
-        appenddirname = redis.config("appenddirname") or "appendonlydir"
+        config = redis.configs("appendonly", "save", "dir", "dbfilename", "appenddirname")
+        appendonly, save = config.get("appendonly", ""), config.get("save", "")
+        data_dir, dbfilename = config.get("dir") or names.data_dir, config.get("dbfilename", "dump.rdb")
+        appenddirname = config.get("appenddirname") or "appendonlydir"
         listing = redis.exec(["ls", "-1A", data_dir], purpose=f"ls {data_dir}").split()
         aof_listing = (
             redis.exec(["ls", "-1A", f"{data_dir}/{appenddirname}"], purpose=f"ls {appenddirname}").split()

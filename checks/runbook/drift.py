@@ -265,7 +265,7 @@ def check_names(
 def _look_up(cluster: Cluster, kind: str, name: str, namespace: str, line: int) -> NameFinding:
     if kind == "path":
         ns, pod = namespace.split("/", 1)
-        exists = cluster.exec(ns, pod, ["test", "-e", name]).returncode == 0
+        exists = cluster.exec(ns, pod, ["test", "-r", name]).returncode == 0  # the runbook reads it
         return NameFinding(kind, name, namespace, line, exists)
     if kind == "label":
         pods = cluster.kubectl("get", "pods", "-n", namespace, "-l", name, "-o", "name").stdout.split()
@@ -324,7 +324,8 @@ def findings(rows: list[Row], names: list[NameFinding]) -> list[Finding]:
             seen = f"; nearest: {n.nearest}"
         else:
             seen = ""
-        observed = f"{n.kind} {n.name}{where} not found{seen}"
+        missing = "not found or not readable" if n.kind == "path" else "not found"
+        observed = f"{n.kind} {n.name}{where} {missing}{seen}"
         found.append(Finding(n.line, Outcome.FINDING.value, commands.get(n.line, ""), observed))
     return sorted(found, key=lambda f: f.line)
 

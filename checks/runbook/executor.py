@@ -97,6 +97,8 @@ DEFECT_PATTERNS = [
         "a flag or subcommand the CLI does not have",
     ),
     (re.compile(r"No such file or directory", re.I), Outcome.FINDING, "a path that does not exist"),
+    # e.g. a file the image ships for another user (uid 1001 cannot read Debian's /etc/redis/redis.conf)
+    (re.compile(r": Permission denied", re.I), Outcome.FINDING, "a path the container's user cannot read"),
     (
         re.compile(r"Metrics API not available|metrics\.k8s\.io", re.I),
         Outcome.FINDING,
@@ -496,10 +498,21 @@ def pipeline_stages(text: str) -> list[str]:
 def _mark_defect(execution: Execution) -> None:
     said = f"{execution.stderr}\n{execution.stdout}"
     for pattern, outcome, meaning in DEFECT_PATTERNS:
-        if pattern.search(said):
+        match = pattern.search(said)
+        if match:
             execution.outcome = outcome
-            execution.reason = f"{meaning}: {execution.reason or said.strip().splitlines()[-1]}"[:300]
+            execution.reason = f"{meaning}: {_around(said, match)}"[:300]
             return
+
+
+def _around(said: str, match: re.Match[str]) -> str:
+    """The line that matched, cut to the part that says it (OCI errors put the reason after 200 characters)."""
+    start = said.rfind("\n", 0, match.start()) + 1
+    end = said.find("\n", match.end())
+    line = said[start : end if end != -1 else len(said)].strip()
+    if len(line) <= 160:
+        return line
+    return "..." + said[max(start, match.start() - 60) : end if end != -1 else len(said)].strip()
 
 
 # ---------------------------------------------------------------- names of the target
@@ -604,7 +617,7 @@ def _hint(cluster: Cluster, target: ExecTarget, spec: V1PodSpec, reason: str) ->
         return f"{where} sets {', '.join(present)}" if present else ""
     if reason.startswith("the runbook assumes a tool"):
         return f"image {container.image} of {where}"
-    if reason.startswith("a path that does not exist"):
+    if reason.startswith(("a path that does not exist", "a path the container's user cannot read")):
         path = next((w for w in target.inner if w.startswith("/")), "")
         return _config_location(cluster, target.namespace, spec, container.volume_mounts or [], path)
     return ""

@@ -270,3 +270,16 @@ def test_findings_list_judged_commands_and_names_not_found_with_where_they_are()
     ]
     table = drift.render_table(rows, found)
     assert "## Runbook findings" in table and "| 192 | runbook finding |" in table
+
+
+def test_a_config_file_the_containers_user_cannot_read_is_a_finding(commands: dict[int, Command]) -> None:
+    said = "cat: /etc/redis/redis.conf: Permission denied\ncommand terminated with exit code 1"
+    run = _ran(commands[143], code=1, stderr=said)
+    assert run.outcome == Outcome.FINDING
+    assert run.reason == "a path the container's user cannot read: cat: /etc/redis/redis.conf: Permission denied"
+
+
+def test_a_long_runtime_error_keeps_the_part_that_names_the_tool(commands: dict[int, Command]) -> None:
+    said = "error: Internal error occurred: " + "x" * 300 + ' exec: "sh": executable file not found in $PATH'
+    run = _ran(commands[273], code=1, stderr=said)
+    assert 'exec: "sh": executable file not found' in run.reason and len(run.reason) <= 300

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from chaos.target import Target
 from checks.runbook import drift
 from checks.runbook.executor import Executor, Outcome
 from checks.runbook.model import CommandClass as K
@@ -35,18 +34,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(
             "line", [c.line for c in commands], ids=[f"line {c.line}: {c.text[:60]}" for c in commands]
         )
-
-
-@pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest, cluster: Cluster, names: RunbookNames) -> Target:
-    """The suite's Target, which `redis_system` needs: checks/conftest.py's `target` is the verify checks' names."""
-    return Target(
-        kubeconfig=cluster.kubeconfig,
-        context=cluster.context,
-        runbook=Path(request.config.getoption("runbook")).resolve(),
-        names=names,
-        allow_chaos_on=frozenset(request.config.getoption("allow_chaos_on")),
-    )
 
 
 @pytest.fixture(scope="module")

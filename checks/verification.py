@@ -677,6 +677,8 @@ def clients_connected(cluster: Cluster, names: RunbookNames, runbook: Runbook | 
                 named = sorted({c["name"] for c in conns if c.get("name")})
                 seen.append(f"{pod} x{len(conns)}" + (f" name={','.join(named)}" if named else ""))
         value = f"{len(entries)} connections; from " + ("; ".join(seen) or "no client pod")
+        if missing:
+            value = f"not connected: {', '.join(missing)}; {value}"
         return Measured(not missing, value, f"not connected: {', '.join(missing)}" if missing else "")
 
     return judged("both applications connected", runbook_line("redis-cli client list", runbook=runbook), measure)

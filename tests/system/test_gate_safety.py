@@ -36,7 +36,7 @@ def _proven_read_only_execs() -> list[list[str]]:
         words = shlex.split(cmd.text)
         if set(cmd.classes) <= drift.RUNNABLE and "exec" in words and "--" in words:
             allowed.append(words[words.index("--") + 1 :])
-        allowed += [["test", "-e", name] for kind, name, _ in drift.names_in(cmd) if kind == "path"]
+        allowed += [["test", "-r", name] for kind, name, _ in drift.names_in(cmd) if kind == "path"]
     return allowed
 
 

@@ -1,0 +1,279 @@
+"""`pytest -m verify` on a broken Bitnami-shaped system: each broken state fails in one line naming the check,
+the measured value and the runbook line.
+
+Each state is made by this test (through the safety gate's permit), verify runs in a subprocess as an on-call
+engineer would run it, and the state is restored in a `finally` before the next one; the restore waits until
+the system is healthy again. Runs only with `--system bitnami`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes.client.exceptions import ApiException
+
+from chaos.safety import Permit
+from fixtures.kube import Cluster
+from fixtures.names import RunbookNames
+from fixtures.options import system_name
+from fixtures.pods import is_ready, last_terminated_reason
+from fixtures.waits import Seen, wait_for
+from tests.verify_runner import run_verify
+
+pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+
+RESTORE_TIMEOUT = 180
+BREAK_TIMEOUT = 120
+# Redis inside its pod, authenticated from the pod's own password file (the test never sees the password).
+AUTHED = 'REDISCLI_AUTH="$(cat "$REDIS_PASSWORD_FILE")" redis-cli'
+# A Lua table of 100-byte strings far above the container's memory limit: the kernel kills Redis mid-script.
+# Nothing is written, so the restarted Redis loads its AOF as before and stays up.
+OOM_SCRIPT = "local t = {} for i = 1, 20000000 do t[i] = string.rep('x', 100) .. i end return #t"
+FILL_FILE = "/data/verify-diagnoses-fill.bin"
+CLIENT_EGRESS_POLICY = "verify-diagnoses-deny-egress"
+
+
+@pytest.fixture(autouse=True)
+def only_on_bitnami(request: pytest.FixtureRequest) -> None:
+    if system_name(request.config) != "bitnami":
+        pytest.skip("the broken states are made on the Bitnami-shaped system: run with --system bitnami")
+
+
+def redis_sh(cluster: Cluster, names: RunbookNames, script: str, timeout: float = 60) -> str:
+    proc = cluster.exec(names.namespace, names.pod, ["sh", "-c", script], timeout=timeout)
+    return (proc.stdout + proc.stderr).strip()
+
+
+def redis_pod(cluster: Cluster, names: RunbookNames) -> Any:
+    return cluster.core.read_namespaced_pod(names.pod, names.namespace)
+
+
+def wait_redis(cluster: Cluster, names: RunbookNames, wanted: Callable[[Any], bool], what: str) -> None:
+    def seen() -> Seen:
+        try:
+            pod = redis_pod(cluster, names)
+        except ApiException as exc:
+            return Seen(False, f"HTTP {exc.status}")
+        return Seen(wanted(pod), f"phase {pod.status.phase}, ready {is_ready(pod)}")
+
+    wait_for(seen, timeout=RESTORE_TIMEOUT, what=f"pod {names.pod} in ns {names.namespace}: {what}")
+
+
+def wait_clients_connected(cluster: Cluster, names: RunbookNames) -> None:
+    """Every client pod's IP appears in Redis's CLIENT LIST (the clients reconnect by themselves)."""
+
+    def seen() -> Seen:
+        listed = redis_sh(cluster, names, f"{AUTHED} client list")
+        missing = []
+        for client in names.clients:
+            pods = cluster.core.list_namespaced_pod(client.namespace, label_selector=client.label).items
+            ips = [p.status.pod_ip for p in pods if p.status.phase == "Running" and p.status.pod_ip]
+            if not ips or not all(f"addr={ip}:" in listed for ip in ips):
+                missing.append(client.deployment)
+        return Seen(not missing, f"not connected: {missing}")
+
+    wait_for(seen, timeout=RESTORE_TIMEOUT, what="both clients connected to redis again")
+
+
+def wait_clients_cut_off(cluster: Cluster, names: RunbookNames, deployments: set[str]) -> None:
+    """Cut the clients' connections until `deployments` stay disconnected: a policy takes effect some seconds
+    after it is written, and until then the clients reconnect at once."""
+
+    def seen() -> Seen:
+        listed = redis_sh(cluster, names, f"{AUTHED} client list")
+        connected = [
+            client.deployment
+            for client in names.clients
+            if client.deployment in deployments
+            and any(
+                f"addr={p.status.pod_ip}:" in listed
+                for p in cluster.core.list_namespaced_pod(client.namespace, label_selector=client.label).items
+                if p.status.pod_ip
+            )
+        ]
+        if connected:
+            redis_sh(cluster, names, f"{AUTHED} client kill type normal")
+        return Seen(not connected, f"still connected: {connected}")
+
+    wait_for(seen, timeout=BREAK_TIMEOUT, interval=3, what=f"clients {sorted(deployments)} cut off from redis")
+
+
+def restart_deployment(cluster: Cluster, namespace: str, name: str) -> None:
+    proc = cluster.kubectl("rollout", "restart", f"deployment/{name}", "-n", namespace)
+    assert proc.returncode == 0, proc.stderr
+    proc = cluster.kubectl("rollout", "status", f"deployment/{name}", "-n", namespace, "--timeout=120s", timeout=150)
+    assert proc.returncode == 0, proc.stderr
+
+
+# ---------------------------------------------------------------- the broken states
+
+
+@contextmanager
+def client_password_wrong(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """agent-bruno restarts with a wrong password in its copy of the Secret (a rotation it missed)."""
+    client = names.clients[0]
+    secret = cluster.core.read_namespaced_secret("redis", client.namespace)
+    prior = dict(secret.data)
+    wrong = {key: "d3Jvbmc=" for key in prior}  # base64 "wrong"
+    cluster.core.patch_namespaced_secret("redis", client.namespace, {"data": wrong})
+    try:
+        restart_deployment(cluster, client.namespace, client.deployment)
+        yield
+    finally:
+        cluster.core.patch_namespaced_secret("redis", client.namespace, {"data": prior})
+        restart_deployment(cluster, client.namespace, client.deployment)
+        wait_clients_connected(cluster, names)
+
+
+@contextmanager
+def aof_off(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """AOF switched off at run time (RDB is off by default too): nothing is persisted."""
+    said = redis_sh(cluster, names, f"{AUTHED} config set appendonly no")
+    assert said == "OK", said
+    try:
+        yield
+    finally:
+        said = redis_sh(cluster, names, f"{AUTHED} config set appendonly yes")
+        assert said == "OK", said
+        wait_for(
+            lambda: Seen(
+                "aof_rewrite_in_progress:0" in redis_sh(cluster, names, f"{AUTHED} info persistence"), "rewriting"
+            ),
+            timeout=RESTORE_TIMEOUT,
+            what="the AOF rewrite that turning appendonly on starts",
+        )
+
+
+@contextmanager
+def data_volume_full(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """A file fills /data, the claim's volume, to 100%."""
+    fill = shlex.quote(FILL_FILE)
+    said = redis_sh(
+        cluster,
+        names,
+        f"fallocate -l $(( $(df -k --output=avail /data | tail -1) * 1024 )) {fill} || "
+        f"dd if=/dev/zero of={fill} bs=1M 2>/dev/null; df -P /data | tail -1",
+        timeout=120,
+    )
+    try:
+        assert "100%" in said, said
+        yield
+    finally:
+        redis_sh(cluster, names, f"rm -f {fill}")
+
+
+@contextmanager
+def client_egress_blocked(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """A NetworkPolicy in agent-bruno's namespace lets its pods reach nothing; its connections are cut."""
+    client = names.clients[0]
+    policy = {
+        "metadata": {"name": CLIENT_EGRESS_POLICY},
+        "spec": {"podSelector": {"matchLabels": {"app": client.deployment}}, "policyTypes": ["Egress"]},
+    }
+    cluster.networking.create_namespaced_network_policy(client.namespace, policy)
+    try:
+        wait_clients_cut_off(cluster, names, {client.deployment})
+        yield
+    finally:
+        cluster.networking.delete_namespaced_network_policy(CLIENT_EGRESS_POLICY, client.namespace)
+        wait_clients_connected(cluster, names)
+
+
+@contextmanager
+def redis_oom_restarted(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """Redis exceeds its container's memory limit and is OOMKilled; the kubelet restarts it and it comes back."""
+    restarts = redis_pod(cluster, names).status.container_statuses[0].restart_count
+    redis_sh(cluster, names, f"{AUTHED} eval {shlex.quote(OOM_SCRIPT)} 0", timeout=120)
+    wait_redis(
+        cluster,
+        names,
+        lambda pod: (
+            pod.status.container_statuses[0].restart_count > restarts
+            and last_terminated_reason(pod) == "OOMKilled"
+            and is_ready(pod)
+        ),
+        "restarted after OOMKilled, Ready again",
+    )
+    try:
+        yield
+    finally:
+        # The OOM left nothing to undo but the record of it: a new pod (as the runbook's fix makes) clears it.
+        proc = cluster.kubectl("delete", "pod", names.pod, "-n", names.namespace, "--wait=true", timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        wait_redis(cluster, names, is_ready, "Ready (a new pod)")
+        wait_clients_connected(cluster, names)
+
+
+@contextmanager
+def redis_policy_blocks_clients(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """The Redis NetworkPolicy admits only Redis's own namespace; the clients' connections are cut."""
+    prior = cluster.networking.read_namespaced_network_policy(names.network_policy, names.namespace)
+    only_own = [{"ports": [{"port": names.port}], "from": [{"podSelector": {}}]}]
+    cluster.networking.patch_namespaced_network_policy(
+        names.network_policy, names.namespace, {"spec": {"ingress": only_own}}
+    )
+    try:
+        wait_clients_cut_off(cluster, names, {c.deployment for c in names.clients})
+        yield
+    finally:
+        restored = cluster.api_client.sanitize_for_serialization(prior.spec)["ingress"]
+        cluster.networking.patch_namespaced_network_policy(
+            names.network_policy, names.namespace, {"spec": {"ingress": restored}}
+        )
+        wait_clients_connected(cluster, names)
+
+
+@dataclass(frozen=True)
+class BrokenState:
+    name: str
+    make: Callable[[Cluster, RunbookNames], Any]
+    check: str  # the check that must fail (its name in the one-line failure)
+    measured: str  # a regular expression the measured value must match
+
+
+CONNECTED = "both applications connected"
+BROKEN_STATES = (
+    BrokenState("auth wrong", client_password_wrong, CONNECTED, r"not connected: agent-bruno"),
+    BrokenState("AOF off", aof_off, "AOF or RDB persistence enabled", r"appendonly=no"),
+    BrokenState("PVC full", data_volume_full, "/data has free space", r"\b0% free"),
+    BrokenState("client cannot reach redis", client_egress_blocked, CONNECTED, r"not connected: agent-bruno"),
+    BrokenState("redis OOM-restarted", redis_oom_restarted, "redis container not OOMKilled", r"OOMKilled"),
+    BrokenState("networkpolicy blocking", redis_policy_blocks_clients, CONNECTED, r"agent-bruno.*homepage-api"),
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clients_restarted_afterwards(permit: Permit, names: RunbookNames) -> Iterator[None]:
+    """The broken states leave Redis errors in the clients' logs; new client pods start verify's log window
+    afresh, so a verify run after this module judges the healthy system, not these states."""
+    yield
+    for client in names.clients:
+        restart_deployment(permit.cluster, client.namespace, client.deployment)
+    wait_clients_connected(permit.cluster, names)
+
+
+@pytest.mark.parametrize("state", BROKEN_STATES, ids=lambda s: s.name)
+def test_verify_fails_in_one_line_naming_check_value_and_line(
+    state: BrokenState, permit: Permit, names: RunbookNames, tmp_path: Path
+) -> None:
+    cluster = permit.cluster
+    with state.make(cluster, names):
+        run = run_verify("--system=bitnami", f"--junitxml={tmp_path / f'{uuid.uuid4().hex}.xml'}")
+    assert run.returncode == 1, run.output[-3000:]
+    assert "Traceback" not in run.output, run.output[-3000:]
+    lines = run.output.splitlines()
+    # The summary table: check, result, measured value, runbook line; and the failure's own one line.
+    rows = [line for line in lines if line.startswith(state.check) and re.search(r"\sFAIL\s", line)]
+    assert rows, f"no FAIL row for {state.check!r}:\n{run.output[-3000:]}"
+    assert re.search(state.measured, rows[0]), f"measured value should match {state.measured!r}: {rows[0]}"
+    assert re.search(r"runbook line \d+$", rows[0]), f"no runbook line: {rows[0]}"
+    failure = [line for line in lines if line.startswith(f"{state.check}: measured ") and "(runbook line " in line]
+    assert failure, f"no one-line failure `{state.check}: measured ... (runbook line N)`:\n{run.output[-3000:]}"

@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     args, pytest_args = parser.parse_known_args(argv)
     seconds = []
     for i in range(args.runs):
-        run = run_verify(f"--junitxml={REPORTS / 'junit-verify-benchmark.xml'}", *pytest_args)
+        run = run_verify(
+            f"--junitxml={REPORTS / 'junit-verify-benchmark.xml'}",
+            *pytest_args,
+            summary=REPORTS / "verify-benchmark-summary.json",
+        )
         if run.returncode != 0:
             print(f"run {i + 1}: verify failed; fix that first:\n{run.output[-2000:]}", file=sys.stderr)
             return 1

@@ -13,6 +13,10 @@ status=0
 .venv/bin/python -m pytest -m "system or runbook" --deselect tests/system/test_profiles.py \
     --junitxml=reports/junit-runbook.xml "$@" || status=1
 .venv/bin/python -m pytest -m chaos --junitxml=reports/junit-chaos.xml "$@" || status=1
+# The Bitnami-shaped system: its defaults, the gate's findings on it (reports/runbook-bitnami/), verify on it
+# broken six ways and healthy.
+.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
+    --junitxml=reports/junit-bitnami.xml "$@" || status=1
 # The profile round trip, then the runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml "$@" || status=1
 .venv/bin/python -m pytest -m chaos --profile stock -k "not any_invalid and not interrupt" \

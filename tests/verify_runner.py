@@ -18,10 +18,22 @@ class VerifyRun:
     seconds: float
 
 
-def run_verify(*args: str, timeout: float = 120) -> VerifyRun:
+def run_verify(*args: str, summary: Path, timeout: float = 120) -> VerifyRun:
+    """`pytest -m verify ARGS`, its summary JSON written to `summary` (not over the reports/ of a real run)."""
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "verify", "-q", "-p", "no:cacheprovider", *args],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "verify",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--verify-summary={summary}",
+            *args,
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -266,7 +266,9 @@ def test_verify_fails_in_one_line_naming_check_value_and_line(
 ) -> None:
     cluster = permit.cluster
     with state.make(cluster, names):
-        run = run_verify("--system=bitnami", f"--junitxml={tmp_path / f'{uuid.uuid4().hex}.xml'}")
+        run = run_verify(
+            "--system=bitnami", f"--junitxml={tmp_path / f'{uuid.uuid4().hex}.xml'}", summary=tmp_path / "summary.json"
+        )
     assert run.returncode == 1, run.output[-3000:]
     assert "Traceback" not in run.output, run.output[-3000:]
     lines = run.output.splitlines()

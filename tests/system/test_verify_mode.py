@@ -92,7 +92,12 @@ def test_verify_passes_without_access_to_secrets(
         answer = cluster.kubectl("auth", "can-i", verb, resource, "-n", names.namespace, AS_READER)
         assert answer.stdout.strip() == "no", f"the reader must not {verb} {resource}: can-i said {answer.stdout!r}"
     system = f"--system={system_name(request.config)}"
-    run = run_verify(f"--kubeconfig={read_only_kubeconfig}", system, f"--junitxml={tmp_path / 'junit.xml'}")
+    run = run_verify(
+        f"--kubeconfig={read_only_kubeconfig}",
+        system,
+        f"--junitxml={tmp_path / 'junit.xml'}",
+        summary=tmp_path / "summary.json",
+    )
     assert run.returncode == 0, run.output[-3000:]
     assert " passed" in run.output and "failed" not in run.output
     assert "verification checks" in run.output, "the summary table is missing"
@@ -108,7 +113,12 @@ def test_verify_passes_without_access_to_secrets(
 def test_missing_object_fails_each_check_on_its_own_with_the_summary(
     request: pytest.FixtureRequest, option: str, expected: str, tmp_path: Path
 ) -> None:
-    run = run_verify(option, f"--system={system_name(request.config)}", f"--junitxml={tmp_path / 'junit.xml'}")
+    run = run_verify(
+        option,
+        f"--system={system_name(request.config)}",
+        f"--junitxml={tmp_path / 'junit.xml'}",
+        summary=tmp_path / "summary.json",
+    )
     assert run.returncode == 1, run.output[-3000:]  # tests failed; not an error in setup
     assert expected in run.output
     assert "PING: no pod to run it in" in run.output
@@ -137,7 +147,7 @@ def test_scaled_to_zero_statefulset_is_diagnosed_not_errored(
             timeout=90,
             what=f"pod/{names.pod} in ns {names.namespace} gone after scaling to 0",
         )
-        run = run_verify("--system=bitnami", f"--junitxml={tmp_path / 'junit.xml'}")
+        run = run_verify("--system=bitnami", f"--junitxml={tmp_path / 'junit.xml'}", summary=tmp_path / "summary.json")
     finally:
         scale(names.statefulset, names.namespace, {"spec": {"replicas": replicas}})
         wait_for_pod(cluster, names.namespace, names.pod, is_ready, timeout=180, wanted="Ready after scaling back")

@@ -33,6 +33,7 @@ def test_unreachable_cluster_fails_each_check_in_one_line_within_seconds(tmp_pat
     run = run_verify(
         f"--kubeconfig={_kubeconfig(tmp_path / 'kubeconfig', 'https://127.0.0.1:1')}",
         f"--junitxml={tmp_path / 'junit.xml'}",
+        summary=tmp_path / "summary.json",
     )
     assert run.returncode != 0
     assert "does not answer" in run.output and "python -m fixtures.cluster status" in run.output
@@ -45,6 +46,7 @@ def test_unknown_context_is_named_with_the_contexts_that_exist(tmp_path: Path) -
         f"--kubeconfig={_kubeconfig(tmp_path / 'kubeconfig', 'https://127.0.0.1:1')}",
         "--context=prod-eu",
         f"--junitxml={tmp_path / 'junit.xml'}",
+        summary=tmp_path / "summary.json",
     )
     assert run.returncode != 0
     assert "context 'prod-eu' is not in" in run.output and "(it has: gone)" in run.output
@@ -52,6 +54,8 @@ def test_unknown_context_is_named_with_the_contexts_that_exist(tmp_path: Path) -
 
 
 def test_missing_kubeconfig_says_how_to_get_one(tmp_path: Path) -> None:
-    run = run_verify(f"--kubeconfig={tmp_path / 'nope'}", f"--junitxml={tmp_path / 'junit.xml'}")
+    run = run_verify(
+        f"--kubeconfig={tmp_path / 'nope'}", f"--junitxml={tmp_path / 'junit.xml'}", summary=tmp_path / "summary.json"
+    )
     assert run.returncode != 0
     assert "no kubeconfig at" in run.output and "python -m fixtures.cluster up" in run.output

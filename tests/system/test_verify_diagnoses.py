@@ -262,7 +262,7 @@ def clients_restarted_afterwards(permit: Permit, names: RunbookNames) -> Iterato
 
 @pytest.mark.parametrize("state", BROKEN_STATES, ids=lambda s: s.name)
 def test_verify_fails_in_one_line_naming_check_value_and_line(
-    state: BrokenState, permit: Permit, names: RunbookNames, tmp_path: Path
+    state: BrokenState, permit: Permit, names: RunbookNames, tmp_path: Path, record_property: Callable[..., None]
 ) -> None:
     cluster = permit.cluster
     with state.make(cluster, names):
@@ -275,6 +275,7 @@ def test_verify_fails_in_one_line_naming_check_value_and_line(
     # The summary table: check, result, measured value, runbook line; and the failure's own one line.
     rows = [line for line in lines if line.startswith(state.check) and re.search(r"\sFAIL\s", line)]
     assert rows, f"no FAIL row for {state.check!r}:\n{run.output[-3000:]}"
+    record_property("verify_row", " ".join(rows[0].split()))
     assert re.search(state.measured, rows[0]), f"measured value should match {state.measured!r}: {rows[0]}"
     assert re.search(r"runbook line \d+$", rows[0]), f"no runbook line: {rows[0]}"
     failure = [line for line in lines if line.startswith(f"{state.check}: measured ") and "(runbook line " in line]

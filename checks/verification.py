@@ -30,6 +30,7 @@ from fixtures import budgets
 from fixtures.kube import Cluster
 from fixtures.names import Client, RunbookNames
 from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.waits import Seen, wait_for
 
 VERIFICATION = "## Verification"
 
@@ -812,12 +813,12 @@ def redis_ready_since(cluster: Cluster, names: RunbookNames) -> datetime:
     return redis_ready_at(cluster, names) + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
 
 
-def logs_window(cluster: Cluster, names: RunbookNames, client: Client, since: str, now: datetime) -> tuple[str, str]:
-    """(kubectl logs flag, description) for --clients-clean-since.
+def logs_window(cluster: Cluster, names: RunbookNames, client: Client, since: str) -> tuple[str, str, datetime | None]:
+    """(kubectl logs flag, description, when the window has lasted long enough to judge) for --clients-clean-since.
 
     redis-ready: since both Redis and the client's newest pod were Ready, plus the reconnect grace (a client pod
-    started later gets its grace too). While that grace is not over the window has not begun; rather than pass
-    on an empty window, the check judges every line since that Ready, grace included, and says so.
+    started later gets its grace too). A window that has not begun, or has seen only a few client rounds, would
+    pass on no evidence: the caller waits until it has lasted CLIENT_LOG_MIN_WINDOW_S.
     """
     if since == "redis-ready":
         ready, whose = redis_ready_at(cluster, names), "Redis Ready"
@@ -825,19 +826,29 @@ def logs_window(cluster: Cluster, names: RunbookNames, client: Client, since: st
         newest = max((t for t in client_ready if t is not None), default=None)
         if newest is not None and newest > ready:
             ready, whose = newest, f"{client.deployment} Ready"
-        return grace_window(ready, whose, now)
+        return grace_window(ready, whose)
     if since[:1].isdigit() and since[-1] in "smh":
-        return f"--since={since}", f"in the last {since}"
-    return f"--since-time={since}", f"since {since}"
+        return f"--since={since}", f"in the last {since}", None
+    return f"--since-time={since}", f"since {since}", None
 
 
-def grace_window(ready: datetime, whose: str, now: datetime) -> tuple[str, str]:
-    """The window from `ready` plus the reconnect grace; while the grace runs, everything since `ready` instead."""
+def grace_window(ready: datetime, whose: str) -> tuple[str, str, datetime]:
+    """The window from `ready` plus the reconnect grace, and when it has lasted long enough to be judged."""
     start = ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
-    if start > now:
-        grace = f"reconnect grace ({budgets.CLIENT_RECONNECT_GRACE_S}s) not over: judged all"
-        return _since_time(ready), f"{grace} {_age(now - ready)} since {whose} {ready:%H:%M:%S}Z"
-    return _since_time(start), f"{_age(now - start)} since {whose}+{budgets.CLIENT_RECONNECT_GRACE_S}s"
+    judgeable = start + timedelta(seconds=budgets.CLIENT_LOG_MIN_WINDOW_S)
+    return _since_time(start), f"since {whose}+{budgets.CLIENT_RECONNECT_GRACE_S}s ({start:%H:%M:%S}Z)", judgeable
+
+
+def wait_until_judgeable(judgeable: datetime | None, what: str) -> float:
+    """Wait (bounded by the grace and the minimum window) until the log window can be judged; seconds waited."""
+    if judgeable is None or judgeable <= datetime.now(UTC):
+        return 0.0
+    budget = budgets.CLIENT_RECONNECT_GRACE_S + budgets.CLIENT_LOG_MIN_WINDOW_S + 1
+    return wait_for(
+        lambda: Seen(datetime.now(UTC) >= judgeable, f"window judgeable at {judgeable:%H:%M:%S}Z"),
+        timeout=budget,
+        what=what,
+    )
 
 
 def _ready_since(pod: Any) -> datetime | None:
@@ -865,8 +876,11 @@ def client_logs_clean(
     )
 
     def measure() -> Measured:
-        window, described = logs_window(cluster, names, client, since, datetime.now(UTC))
+        window, described, judgeable = logs_window(cluster, names, client, since)
         _one_client_pod(cluster, client)  # no pod logs nothing: that is no evidence of health
+        waited = wait_until_judgeable(judgeable, f"{client.deployment}'s log window lasting a few client rounds")
+        if waited:
+            described += f", after waiting {waited:.0f}s for the window to begin and last"
         proc = cluster.kubectl(
             "logs", "-n", client.namespace, "-l", client.label, window, "--tail=-1", "--prefix",
             timeout=budgets.EXEC_TIMEOUT_S,

@@ -337,15 +337,15 @@ def test_the_window_begins_after_the_reconnect_grace() -> None:
     from datetime import UTC, datetime, timedelta
 
     ready = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-    flag, said = v.grace_window(ready, "Redis Ready", ready + timedelta(minutes=5))
+    flag, said, judgeable = v.grace_window(ready, "Redis Ready")
     assert flag == "--since-time=2025-01-01T12:00:10Z"
-    assert said == f"4m50s since Redis Ready+{budgets.CLIENT_RECONNECT_GRACE_S}s"
+    assert said == f"since Redis Ready+{budgets.CLIENT_RECONNECT_GRACE_S}s (12:00:10Z)"
+    assert judgeable == ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S + budgets.CLIENT_LOG_MIN_WINDOW_S)
 
 
-def test_inside_the_grace_every_line_since_ready_is_judged_and_said_so() -> None:
+def test_a_window_that_cannot_be_judged_yet_is_waited_for_not_passed() -> None:
     from datetime import UTC, datetime, timedelta
 
-    ready = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-    flag, said = v.grace_window(ready, "Redis Ready", ready + timedelta(seconds=4))
-    assert flag == "--since-time=2025-01-01T12:00:00Z"
-    assert said.startswith("reconnect grace") and "not over: judged all 4s since Redis Ready 12:00:00Z" in said
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    assert v.wait_until_judgeable(soon, "test window") > 0.5
+    assert v.wait_until_judgeable(None, "test window") == 0.0

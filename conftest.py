@@ -11,10 +11,10 @@ from chaos import runner, safety
 from chaos.errors import ChaosRefused
 from chaos.safety import Permit
 from chaos.target import Target
-from fixtures import system
+from fixtures import run_info, system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import BITNAMI, RunbookNames
-from fixtures.options import names_from_options, system_name
+from fixtures.options import REPORTS, names_from_options, system_name
 from fixtures.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from fixtures.waits import WaitTimeout
 
@@ -40,6 +40,17 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         handle = Cluster.connect(kubeconfig, request.config.getoption("context"))
     except ClusterUnreachable as exc:
         pytest.exit(f"no cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    run_info.record(
+        REPORTS / "run-info.json",
+        run_info.collect(
+            args=list(request.config.invocation_params.args),
+            kubeconfig=handle.kubeconfig,
+            context=handle.context,
+            server=handle.server,
+            kubernetes_version=handle.server_version(),
+            runbook=Path(request.config.getoption("runbook")).resolve(),
+        ),
+    )
     yield handle
 
 

@@ -15,7 +15,7 @@ from chaos.errors import ChaosError
 from chaos.modes import MODES
 from chaos.target import CONFIGURATION_ENV, Target
 from fixtures.cluster import config as cluster_config
-from fixtures.waits import WaitTimeout
+from fixtures.waits import WaitTimeout, show_progress
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,12 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     fix.add_argument("--context", default=None, help="kubeconfig context (default: its current one)")
     fix.add_argument("--allow-chaos-on", action="append", default=[], metavar="CONTEXT")
     fix.add_argument("--runbook", type=Path, default=Path(CONFIGURATION_ENV["runbook"][1]))
+    fix.add_argument(
+        "--progress", action="store_true", help="print long waits' progress even when stderr is not a terminal"
+    )
     sub.add_parser("list", help="the failure modes")
     args = parser.parse_args(argv)
     if args.command == "list":
         for mode in MODES.values():
             print(f"{mode.name:<24} {mode.runbook_section}")
         return 0
+    if args.progress or sys.stderr.isatty():
+        show_progress()
     target = Target(
         args.kubeconfig, args.context, args.runbook.resolve(), allow_chaos_on=frozenset(args.allow_chaos_on)
     )

@@ -255,6 +255,7 @@ def detect(run: Run) -> dict[str, Any]:
             "time_to_detect_s": round(took, 1),
             "fault_in_effect": run.effect_source,
             "fault_in_effect_at": run.effect_at,
+            "symptom_shown_at": run.detected_at,
         }
 
     return _phase(run, "detect", body)
@@ -314,6 +315,7 @@ def verify(run: Run) -> dict[str, Any]:
             "time_to_recover_s": round(run.recovered_at - first_fix, 1) if first_fix else None,
             "recovery_procedure_s": round((run.recover_ended or 0) - (run.recover_started or 0), 1),
             "fault_to_verified_s": round(run.recovered_at - (run.effect_at or run.recovered_at), 1),
+            "verified_at": run.recovered_at,
             "escalation_threshold_s": budgets.ESCALATION_S,
             "keys_written": SENTINEL_COUNT,
             "keys_lost": report.lost if report.keys else SENTINEL_COUNT,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, bring the local cluster up, install Redis as the runbook describes it, run the
 # runbook gate, the chaos experiments (runbook profile, stock profile, mutation runs) and the verification,
-# and write reports/report.md.
+# and write reports/report.md and reports/report.html (checked in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -25,5 +25,7 @@ status=0
 .venv/bin/python -m pytest -m mutation --junitxml=reports/junit-mutation.xml "$@" || status=1
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@" || status=1
 .venv/bin/python -m checks.benchmark --runs 3 || status=1
-.venv/bin/python -m fixtures.report --wall-seconds $(( $(date +%s) - started ))
+.venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml "$@" || status=1
+.venv/bin/python -m fixtures.report --wall-seconds $(( $(date +%s) - started )) || status=1
+echo "game-day report: $(pwd)/reports/report.html"
 exit $status

@@ -9,6 +9,7 @@ source scripts/env.sh
 DEBIAN_PACKAGES=(
   containerd runc containernetworking-plugins iptables ipset conntrack iproute2
   mmdebstrap busybox-static openssl ca-certificates curl python3-venv
+  chromium
 )
 
 missing=()

@@ -2,7 +2,7 @@
 # The test command: set up, bring the local cluster up (reused when already running), run the tests.
 # Without arguments: every marker on the runbook's profile, then system and verify on the Bitnami-shaped
 # system, the hidden-precondition check on the stock profile (oom, bad-config, step6) and the mutation check
-# (steps 3 and 4 without the runbook's restart).
+# (steps 3 and 4 without the runbook's restart), then report.html checked in headless Chromium.
 # Extra arguments replace that and go to one pytest run, e.g. `bash scripts/test.sh -m unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +27,6 @@ status=0
     --junitxml=reports/junit-stock.xml || status=1
 # The runbook's profile again (the session installs it), then steps 3 and 4 with their restart left out.
 .venv/bin/python -m pytest -m mutation -k "step3 or step4" --junitxml=reports/junit-mutation.xml || status=1
+# The game-day page from this run's artifacts, checked in headless Chromium; screenshot in reports/report.png.
+.venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml || status=1
 exit $status

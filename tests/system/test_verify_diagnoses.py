@@ -8,6 +8,8 @@ the system is healthy again. Runs only with `--system bitnami`.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import shlex
 import uuid
@@ -39,6 +41,7 @@ AUTHED = 'REDISCLI_AUTH="$(cat "$REDIS_PASSWORD_FILE")" redis-cli'
 OOM_SCRIPT = "local t = {} for i = 1, 20000000 do t[i] = string.rep('x', 100) .. i end return #t"
 FILL_FILE = "/data/verify-diagnoses-fill.bin"
 CLIENT_EGRESS_POLICY = "verify-diagnoses-deny-egress"
+PRIOR_INGRESS = "redis-runbook/verify-diagnoses-prior-ingress"
 
 
 @pytest.fixture(autouse=True)
@@ -216,19 +219,52 @@ def redis_oom_restarted(cluster: Cluster, names: RunbookNames) -> Iterator[None]
 def redis_policy_blocks_clients(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
     """The Redis NetworkPolicy admits only Redis's own namespace; the clients' connections are cut."""
     prior = cluster.networking.read_namespaced_network_policy(names.network_policy, names.namespace)
+    ingress = cluster.api_client.sanitize_for_serialization(prior.spec)["ingress"]
     only_own = [{"ports": [{"port": names.port}], "from": [{"podSelector": {}}]}]
+    # The prior rules ride on the policy itself, so a killed run's leftover is restored by the next one.
     cluster.networking.patch_namespaced_network_policy(
-        names.network_policy, names.namespace, {"spec": {"ingress": only_own}}
+        names.network_policy,
+        names.namespace,
+        {"metadata": {"annotations": {PRIOR_INGRESS: json.dumps(ingress)}}, "spec": {"ingress": only_own}},
     )
     try:
         wait_clients_cut_off(cluster, names, {c.deployment for c in names.clients})
         yield
     finally:
-        restored = cluster.api_client.sanitize_for_serialization(prior.spec)["ingress"]
-        cluster.networking.patch_namespaced_network_policy(
-            names.network_policy, names.namespace, {"spec": {"ingress": restored}}
-        )
+        restore_policy(cluster, names)
         wait_clients_connected(cluster, names)
+
+
+def restore_policy(cluster: Cluster, names: RunbookNames) -> bool:
+    """Put back the ingress rules a broken state saved on the policy; False when there is nothing to restore."""
+    policy = cluster.networking.read_namespaced_network_policy(names.network_policy, names.namespace)
+    saved = (policy.metadata.annotations or {}).get(PRIOR_INGRESS)
+    if saved is None:
+        return False
+    cluster.networking.patch_namespaced_network_policy(
+        names.network_policy,
+        names.namespace,
+        {"metadata": {"annotations": {PRIOR_INGRESS: None}}, "spec": {"ingress": json.loads(saved)}},
+    )
+    return True
+
+
+def remove_leftovers(cluster: Cluster, names: RunbookNames) -> list[str]:
+    """Undo what a killed run of this module may have left: every state's change, each a no-op when absent."""
+    undone = []
+    if restore_policy(cluster, names):
+        undone.append(f"networkpolicy/{names.network_policy} ingress restored")
+    with contextlib.suppress(ApiException):
+        cluster.networking.delete_namespaced_network_policy(CLIENT_EGRESS_POLICY, names.clients[0].namespace)
+        undone.append(f"networkpolicy/{CLIENT_EGRESS_POLICY} deleted")
+    if "present" in redis_sh(cluster, names, f"test -e {FILL_FILE} && echo present; rm -f {FILL_FILE}"):
+        undone.append(f"{FILL_FILE} removed")
+    # AOF switched off at run time: the config file Redis started from says what it should be.
+    started_with = redis_sh(cluster, names, "sed -n 's/^appendonly //p' /opt/bitnami/redis/etc/redis.conf") or "yes"
+    if redis_sh(cluster, names, f"{AUTHED} config get appendonly").split()[-1:] != [started_with]:
+        redis_sh(cluster, names, f"{AUTHED} config set appendonly {shlex.quote(started_with)}")
+        undone.append(f"appendonly set back to {started_with}")
+    return undone
 
 
 @dataclass(frozen=True)
@@ -251,9 +287,14 @@ BROKEN_STATES = (
 
 
 @pytest.fixture(scope="module", autouse=True)
-def clients_restarted_afterwards(permit: Permit, names: RunbookNames) -> Iterator[None]:
-    """The broken states leave Redis errors in the clients' logs; new client pods start verify's log window
+def leftovers_removed_and_clients_restarted(permit: Permit, names: RunbookNames) -> Iterator[None]:
+    """Before: undo what a killed run left (the states restore themselves in `finally`, which kill -9 skips).
+    After: the broken states leave Redis errors in the clients' logs; new client pods start verify's log window
     afresh, so a verify run after this module judges the healthy system, not these states."""
+    undone = remove_leftovers(permit.cluster, names)
+    if undone:
+        print(f"\nleft by a killed run and undone: {'; '.join(undone)}")
+        wait_clients_connected(permit.cluster, names)
     yield
     for client in names.clients:
         restart_deployment(permit.cluster, client.namespace, client.deployment)

@@ -10,7 +10,10 @@ DEBIAN_PACKAGES=(
   containerd runc containernetworking-plugins iptables ipset conntrack iproute2
   mmdebstrap busybox-static openssl ca-certificates curl python3-venv
   chromium
+  prometheus  # for promtool only (tests/unit/test_alert_rules.py): its server must not start here
 )
+# Packages that ship a daemon: installing one must not start it, nor leave it enabled for the next boot.
+DAEMON_PACKAGES=(prometheus)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -19,7 +22,26 @@ done
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   apt-get update -qq
+  # invoke-rc.d asks /usr/sbin/policy-rc.d whether a package may start its service; 101 = no. One is put in
+  # place only for this install, unless the machine has its own (a container image's, usually the same).
+  own_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# scripts/setup.sh: no service starts while packages install\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ -n $own_policy ]]; then
+    rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
+  for pkg in "${DAEMON_PACKAGES[@]}"; do
+    if [[ " ${missing[*]} " == *" $pkg "* ]]; then
+      deb-systemd-helper disable "$pkg.service" >/dev/null 2>&1 || true
+      update-rc.d "$pkg" disable >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # Go: the builds run with GOTOOLCHAIN=local, so the highest `go` line of the wrapper modules is a hard minimum.

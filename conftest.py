@@ -11,7 +11,7 @@ from chaos import runner, safety
 from chaos.errors import ChaosRefused
 from chaos.safety import Permit
 from chaos.target import Target
-from fixtures import run_info, system
+from fixtures import broken_states, run_info, system
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import BITNAMI, RunbookNames
 from fixtures.options import REPORTS, names_from_options, system_name
@@ -140,6 +140,9 @@ def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Ta
         return
     runner.repair(safety.authorize(target))
     try:
+        undone = broken_states.remove_leftovers(cluster, BITNAMI)
+        if undone:
+            print(f"INSTALL undone what a killed broken-state test left: {'; '.join(undone)}")
         report = system.ensure_bitnami_installed(cluster)
         system.ensure_baseline_sentinels(cluster, BITNAMI)
     except (system.InstallFailed, WaitTimeout) as exc:

@@ -8,7 +8,6 @@ the system is healthy again. Runs only with `--system bitnami`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shlex
@@ -23,6 +22,15 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from chaos.safety import Permit
+from fixtures.broken_states import (
+    AUTHED,
+    CLIENT_EGRESS_POLICY,
+    FILL_FILE,
+    PRIOR_INGRESS,
+    redis_sh,
+    remove_leftovers,
+    restore_policy,
+)
 from fixtures.kube import Cluster
 from fixtures.names import RunbookNames
 from fixtures.options import system_name
@@ -34,25 +42,15 @@ pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 
 RESTORE_TIMEOUT = 180
 BREAK_TIMEOUT = 120
-# Redis inside its pod, authenticated from the pod's own password file (the test never sees the password).
-AUTHED = 'REDISCLI_AUTH="$(cat "$REDIS_PASSWORD_FILE")" redis-cli'
 # A Lua table of 100-byte strings far above the container's memory limit: the kernel kills Redis mid-script.
 # Nothing is written, so the restarted Redis loads its AOF as before and stays up.
 OOM_SCRIPT = "local t = {} for i = 1, 20000000 do t[i] = string.rep('x', 100) .. i end return #t"
-FILL_FILE = "/data/verify-diagnoses-fill.bin"
-CLIENT_EGRESS_POLICY = "verify-diagnoses-deny-egress"
-PRIOR_INGRESS = "redis-runbook/verify-diagnoses-prior-ingress"
 
 
 @pytest.fixture(autouse=True)
 def only_on_bitnami(request: pytest.FixtureRequest) -> None:
     if system_name(request.config) != "bitnami":
         pytest.skip("the broken states are made on the Bitnami-shaped system: run with --system bitnami")
-
-
-def redis_sh(cluster: Cluster, names: RunbookNames, script: str, timeout: float = 60) -> str:
-    proc = cluster.exec(names.namespace, names.pod, ["sh", "-c", script], timeout=timeout)
-    return (proc.stdout + proc.stderr).strip()
 
 
 def redis_pod(cluster: Cluster, names: RunbookNames) -> Any:
@@ -235,38 +233,6 @@ def redis_policy_blocks_clients(cluster: Cluster, names: RunbookNames) -> Iterat
         wait_clients_connected(cluster, names)
 
 
-def restore_policy(cluster: Cluster, names: RunbookNames) -> bool:
-    """Put back the ingress rules a broken state saved on the policy; False when there is nothing to restore."""
-    policy = cluster.networking.read_namespaced_network_policy(names.network_policy, names.namespace)
-    saved = (policy.metadata.annotations or {}).get(PRIOR_INGRESS)
-    if saved is None:
-        return False
-    cluster.networking.patch_namespaced_network_policy(
-        names.network_policy,
-        names.namespace,
-        {"metadata": {"annotations": {PRIOR_INGRESS: None}}, "spec": {"ingress": json.loads(saved)}},
-    )
-    return True
-
-
-def remove_leftovers(cluster: Cluster, names: RunbookNames) -> list[str]:
-    """Undo what a killed run of this module may have left: every state's change, each a no-op when absent."""
-    undone = []
-    if restore_policy(cluster, names):
-        undone.append(f"networkpolicy/{names.network_policy} ingress restored")
-    with contextlib.suppress(ApiException):
-        cluster.networking.delete_namespaced_network_policy(CLIENT_EGRESS_POLICY, names.clients[0].namespace)
-        undone.append(f"networkpolicy/{CLIENT_EGRESS_POLICY} deleted")
-    if "present" in redis_sh(cluster, names, f"test -e {FILL_FILE} && echo present; rm -f {FILL_FILE}"):
-        undone.append(f"{FILL_FILE} removed")
-    # AOF switched off at run time: the config file Redis started from says what it should be.
-    started_with = redis_sh(cluster, names, "sed -n 's/^appendonly //p' /opt/bitnami/redis/etc/redis.conf") or "yes"
-    if redis_sh(cluster, names, f"{AUTHED} config get appendonly").split()[-1:] != [started_with]:
-        redis_sh(cluster, names, f"{AUTHED} config set appendonly {shlex.quote(started_with)}")
-        undone.append(f"appendonly set back to {started_with}")
-    return undone
-
-
 @dataclass(frozen=True)
 class BrokenState:
     name: str
@@ -288,7 +254,7 @@ BROKEN_STATES = (
 
 @pytest.fixture(scope="module", autouse=True)
 def leftovers_removed_and_clients_restarted(permit: Permit, names: RunbookNames) -> Iterator[None]:
-    """Before: undo what a killed run left (the states restore themselves in `finally`, which kill -9 skips).
+    """Before: undo what a killed run left, in case this session's install did not (another --system).
     After: the broken states leave Redis errors in the clients' logs; new client pods start verify's log window
     afresh, so a verify run after this module judges the healthy system, not these states."""
     undone = remove_leftovers(permit.cluster, names)

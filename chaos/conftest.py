@@ -25,8 +25,10 @@ def chaos_permit(permit: Permit, redis_system: Any) -> Permit:
 
 
 @pytest.fixture(scope="session")
-def chaos_run_dir() -> Iterator[Path]:
-    run_dir = REPORTS / "chaos" / journal.run_id()
+def chaos_run_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """This session's journal folder under --chaos-journals (default reports/chaos)."""
+    base = request.config.getoption("chaos_journals")
+    run_dir = (Path(base) if base else REPORTS / "chaos") / journal.run_id()
     yield run_dir
     if run_dir.exists():
         print(f"\nchaos journal: {journal.render_summary(run_dir)}")

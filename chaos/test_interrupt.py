@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,7 @@ FIRST, SECOND = "oom", "network-policy"
 SESSION_BUDGET = 900
 
 
-def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(cluster: Cluster) -> None:
+def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(cluster: Cluster, tmp_path: Path) -> None:
     argv = [
         sys.executable,
         "-m",
@@ -44,6 +45,7 @@ def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(clus
         "--log-cli-level=INFO",
         "--junitxml=/dev/null",
         f"--kubeconfig={cluster.kubeconfig}",
+        f"--chaos-journals={tmp_path}",  # this session's journals stay out of reports/chaos
     ]
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,8 +52,10 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _pytest_chaos(selection: str, *options: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    # The tests' own chaos sessions keep their journals out of reports/chaos, which the report reads.
+    journals = tempfile.mkdtemp(prefix="chaos-guard-journals-")
     argv = [sys.executable, "-m", "pytest", "-m", "chaos", "-k", selection, "-q", "-p", "no:cacheprovider",
-            "--junitxml=/dev/null", *options]  # fmt: skip
+            "--junitxml=/dev/null", f"--chaos-journals={journals}", *options]  # fmt: skip
     return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=_env(), check=False)
 
 

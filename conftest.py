@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,24 +100,15 @@ def redis_system(
                 f"and the suite switches profiles only on the cluster `python -m fixtures.cluster up` made: {fix}",
                 pytrace=False,
             )
-        if not system.is_healthy(cluster):
-            pytest.fail(
-                f"Redis is not installed and healthy in context {cluster.context!r}, and the suite installs only "
-                "into the cluster `python -m fixtures.cluster up` made",
-                pytrace=False,
-            )
-        yield system.InstallReport(installed=False, seconds=0.0)
-        return
-    # Undo every fault a killed chaos run left (its undo record says what was there) before anything else runs.
-    runner.repair(safety.authorize(target))
-    try:
-        report = system.ensure_installed(cluster, profile=profile)
-        system.ensure_baseline_sentinels(cluster)
-    except (system.InstallFailed, WaitTimeout) as exc:
-        pytest.fail(f"installing Redis and its clients failed: {exc}", pytrace=False)
-    yield report
-    if request.config.getoption("remove_system"):
-        system.remove(cluster)
+    yield from _installed(
+        request,
+        cluster,
+        target,
+        names,
+        "Redis",
+        install=lambda: system.ensure_installed(cluster, profile=profile),
+        remove=lambda: system.remove(cluster),
+    )
 
 
 def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Target) -> Iterator[system.InstallReport]:
@@ -128,25 +119,52 @@ def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Ta
             "defaults): drop --profile",
             pytrace=False,
         )
+
+    def install() -> system.InstallReport:
+        undone = broken_states.remove_leftovers(cluster, BITNAMI)
+        if undone:
+            print(f"INSTALL undone what a killed broken-state test left: {'; '.join(undone)}")
+        return system.ensure_bitnami_installed(cluster)
+
+    yield from _installed(
+        request,
+        cluster,
+        target,
+        BITNAMI,
+        f"the Bitnami-shaped Redis (ns {BITNAMI.namespace})",
+        install=install,
+        remove=lambda: system.remove_bitnami(cluster),
+    )
+
+
+def _installed(
+    request: pytest.FixtureRequest,
+    cluster: Cluster,
+    target: Target,
+    names: RunbookNames,
+    what: str,
+    *,
+    install: Callable[[], system.InstallReport],
+    remove: Callable[[], None],
+) -> Iterator[system.InstallReport]:
+    """`what`, installed and healthy with its baseline sentinel set, on the cluster the suite made; elsewhere only
+    required healthy. Removed at the end with --remove-system."""
     if not cluster.created_by_suite():
-        if not system.is_healthy(cluster, BITNAMI):
+        if not system.is_healthy(cluster, names):
             pytest.fail(
-                f"the Bitnami-shaped Redis (ns {BITNAMI.namespace}) is not installed and healthy in context "
-                f"{cluster.context!r}, and the suite installs only into the cluster `python -m fixtures.cluster up` "
-                "made",
+                f"{what} is not installed and healthy in context {cluster.context!r}, and the suite installs only "
+                "into the cluster `python -m fixtures.cluster up` made",
                 pytrace=False,
             )
         yield system.InstallReport(installed=False, seconds=0.0)
         return
+    # Undo every fault a killed chaos run left (its undo record says what was there) before anything else runs.
     runner.repair(safety.authorize(target))
     try:
-        undone = broken_states.remove_leftovers(cluster, BITNAMI)
-        if undone:
-            print(f"INSTALL undone what a killed broken-state test left: {'; '.join(undone)}")
-        report = system.ensure_bitnami_installed(cluster)
-        system.ensure_baseline_sentinels(cluster, BITNAMI)
+        report = install()
+        system.ensure_baseline_sentinels(cluster, names)
     except (system.InstallFailed, WaitTimeout) as exc:
-        pytest.fail(f"installing the Bitnami-shaped Redis and its clients failed: {exc}", pytrace=False)
+        pytest.fail(f"installing {what} and its clients failed: {exc}", pytrace=False)
     yield report
     if request.config.getoption("remove_system"):
-        system.remove_bitnami(cluster)
+        remove()

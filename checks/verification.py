@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -436,13 +437,17 @@ class RedisPod:
         containers = self.require("reading the Redis container").spec.containers
         return next((c for c in containers if c.name == self.names.container), containers[0])
 
-    def exec(self, argv: list[str], purpose: str) -> str:
-        """stdout of `argv` run in the Redis container; CheckError (or NotCheckable for a missing tool) otherwise."""
+    def run(self, argv: list[str], purpose: str) -> subprocess.CompletedProcess[str]:
+        """`argv` run in the Redis container, whatever its outcome."""
         self.require(purpose)
-        proc = self.cluster.kubectl(
+        return self.cluster.kubectl(
             "exec", "-n", self.names.namespace, self.names.pod, "-c", self.container.name, "--", *argv,
             timeout=budgets.EXEC_TIMEOUT_S,
         )  # fmt: skip
+
+    def exec(self, argv: list[str], purpose: str) -> str:
+        """stdout of `argv` run in the Redis container; CheckError (or NotCheckable for a missing tool) otherwise."""
+        proc = self.run(argv, purpose)
         if proc.returncode != 0:
             said = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}").splitlines()[-1]
             lacking = missing_tool(proc.stderr)
@@ -452,14 +457,10 @@ class RedisPod:
         return proc.stdout
 
     def cli(self, *args: str, purpose: str, raw: bool = False) -> str:
-        """A redis-cli read command's reply (stripped unless `raw`); an error reply (redis-cli exits 0 on those)
-        is CheckError stating it."""
+        """A redis-cli command's reply (stripped unless `raw`; verify sends only reads); an error reply (redis-cli
+        exits 0 on those) is CheckError stating it."""
         self.require(purpose)
-        argv = redis_cli_argv(auth_env_of(self.container), list(args))
-        proc = self.cluster.kubectl(
-            "exec", "-n", self.names.namespace, self.names.pod, "-c", self.container.name, "--", *argv,
-            timeout=budgets.EXEC_TIMEOUT_S,
-        )  # fmt: skip
+        proc = self.run(redis_cli_argv(auth_env_of(self.container), list(args)), purpose)
         error = redis_error(proc.stdout, proc.stderr)
         if error:
             raise CheckError(f"{purpose}: redis-cli answered {error[:120]}")

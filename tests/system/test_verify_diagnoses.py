@@ -8,6 +8,7 @@ the system is healthy again. Runs only with `--system bitnami`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
@@ -19,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes.client.exceptions import ApiException
 
 from chaos.safety import Permit
+from checks import verification as v
 from fixtures.broken_states import (
-    AUTHED,
     CLIENT_EGRESS_POLICY,
     FILL_FILE,
     PRIOR_INGRESS,
+    redis_cli,
     redis_sh,
     remove_leftovers,
     restore_policy,
@@ -34,7 +35,7 @@ from fixtures.broken_states import (
 from fixtures.kube import Cluster
 from fixtures.names import RunbookNames
 from fixtures.options import system_name
-from fixtures.pods import is_ready, last_terminated_reason
+from fixtures.pods import is_ready, last_terminated_reason, wait_for_pod
 from fixtures.waits import Seen, wait_for
 from tests.verify_runner import run_verify
 
@@ -57,29 +58,25 @@ def redis_pod(cluster: Cluster, names: RunbookNames) -> Any:
     return cluster.core.read_namespaced_pod(names.pod, names.namespace)
 
 
-def wait_redis(cluster: Cluster, names: RunbookNames, wanted: Callable[[Any], bool], what: str) -> None:
-    def seen() -> Seen:
-        try:
-            pod = redis_pod(cluster, names)
-        except ApiException as exc:
-            return Seen(False, f"HTTP {exc.status}")
-        return Seen(wanted(pod), f"phase {pod.status.phase}, ready {is_ready(pod)}")
-
-    wait_for(seen, timeout=RESTORE_TIMEOUT, what=f"pod {names.pod} in ns {names.namespace}: {what}")
+def connected_deployments(cluster: Cluster, names: RunbookNames) -> set[str]:
+    """The client Deployments with at least one Running pod whose IP is in Redis's CLIENT LIST."""
+    entries = v.parse_client_list(redis_cli(cluster, names, "client", "list"))
+    connected = set()
+    for client in names.clients:
+        pods = v.running_client_pods(cluster, client)
+        ips = {p.status.pod_ip: p.metadata.name for p in pods if p.status.pod_ip}
+        if any(v.connections_by_pod(entries, ips).values()):
+            connected.add(client.deployment)
+    return connected
 
 
 def wait_clients_connected(cluster: Cluster, names: RunbookNames) -> None:
-    """Every client pod's IP appears in Redis's CLIENT LIST (the clients reconnect by themselves)."""
+    """Every client is connected to Redis again (the clients reconnect by themselves)."""
+    wanted = {c.deployment for c in names.clients}
 
     def seen() -> Seen:
-        listed = redis_sh(cluster, names, f"{AUTHED} client list")
-        missing = []
-        for client in names.clients:
-            pods = cluster.core.list_namespaced_pod(client.namespace, label_selector=client.label).items
-            ips = [p.status.pod_ip for p in pods if p.status.phase == "Running" and p.status.pod_ip]
-            if not ips or not all(f"addr={ip}:" in listed for ip in ips):
-                missing.append(client.deployment)
-        return Seen(not missing, f"not connected: {missing}")
+        missing = wanted - connected_deployments(cluster, names)
+        return Seen(not missing, f"not connected: {sorted(missing)}")
 
     wait_for(seen, timeout=RESTORE_TIMEOUT, what="both clients connected to redis again")
 
@@ -89,20 +86,10 @@ def wait_clients_cut_off(cluster: Cluster, names: RunbookNames, deployments: set
     after it is written, and until then the clients reconnect at once."""
 
     def seen() -> Seen:
-        listed = redis_sh(cluster, names, f"{AUTHED} client list")
-        connected = [
-            client.deployment
-            for client in names.clients
-            if client.deployment in deployments
-            and any(
-                f"addr={p.status.pod_ip}:" in listed
-                for p in cluster.core.list_namespaced_pod(client.namespace, label_selector=client.label).items
-                if p.status.pod_ip
-            )
-        ]
+        connected = deployments & connected_deployments(cluster, names)
         if connected:
-            redis_sh(cluster, names, f"{AUTHED} client kill type normal")
-        return Seen(not connected, f"still connected: {connected}")
+            redis_cli(cluster, names, "client", "kill", "type", "normal")
+        return Seen(not connected, f"still connected: {sorted(connected)}")
 
     wait_for(seen, timeout=BREAK_TIMEOUT, interval=3, what=f"clients {sorted(deployments)} cut off from redis")
 
@@ -137,16 +124,15 @@ def client_password_wrong(cluster: Cluster, names: RunbookNames) -> Iterator[Non
 @contextmanager
 def aof_off(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
     """AOF switched off at run time (RDB is off by default too): nothing is persisted."""
-    said = redis_sh(cluster, names, f"{AUTHED} config set appendonly no")
-    assert said == "OK", said
+    assert redis_cli(cluster, names, "config", "set", "appendonly", "no") == "OK"
     try:
         yield
     finally:
-        said = redis_sh(cluster, names, f"{AUTHED} config set appendonly yes")
-        assert said == "OK", said
+        assert redis_cli(cluster, names, "config", "set", "appendonly", "yes") == "OK"
         wait_for(
             lambda: Seen(
-                "aof_rewrite_in_progress:0" in redis_sh(cluster, names, f"{AUTHED} info persistence"), "rewriting"
+                v.parse_info(redis_cli(cluster, names, "info", "persistence"))["aof_rewrite_in_progress"] == "0",
+                "rewriting",
             ),
             timeout=RESTORE_TIMEOUT,
             what="the AOF rewrite that turning appendonly on starts",
@@ -192,16 +178,19 @@ def client_egress_blocked(cluster: Cluster, names: RunbookNames) -> Iterator[Non
 def redis_oom_restarted(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
     """Redis exceeds its container's memory limit and is OOMKilled; the kubelet restarts it and it comes back."""
     restarts = redis_pod(cluster, names).status.container_statuses[0].restart_count
-    redis_sh(cluster, names, f"{AUTHED} eval {shlex.quote(OOM_SCRIPT)} 0", timeout=120)
-    wait_redis(
+    with contextlib.suppress(v.CheckError):  # the kill ends the connection mid-script
+        redis_cli(cluster, names, "eval", OOM_SCRIPT, "0")
+    wait_for_pod(
         cluster,
-        names,
+        names.namespace,
+        names.pod,
         lambda pod: (
             pod.status.container_statuses[0].restart_count > restarts
             and last_terminated_reason(pod) == "OOMKilled"
             and is_ready(pod)
         ),
-        "restarted after OOMKilled, Ready again",
+        timeout=RESTORE_TIMEOUT,
+        wanted="restarted after OOMKilled, Ready again",
     )
     try:
         yield
@@ -209,7 +198,7 @@ def redis_oom_restarted(cluster: Cluster, names: RunbookNames) -> Iterator[None]
         # The OOM left nothing to undo but the record of it: a new pod (as the runbook's fix makes) clears it.
         proc = cluster.kubectl("delete", "pod", names.pod, "-n", names.namespace, "--wait=true", timeout=120)
         assert proc.returncode == 0, proc.stderr
-        wait_redis(cluster, names, is_ready, "Ready (a new pod)")
+        wait_for_pod(cluster, names.namespace, names.pod, is_ready, timeout=RESTORE_TIMEOUT, wanted="Ready (a new pod)")
         wait_clients_connected(cluster, names)
 
 

@@ -48,8 +48,9 @@ BREAK_TIMEOUT = 120
 OOM_SCRIPT = "local t = {} for i = 1, 20000000 do t[i] = string.rep('x', 100) .. i end return #t"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def only_on_bitnami(request: pytest.FixtureRequest) -> None:
+    """Module-scoped so that it skips before the module's other fixtures touch a system."""
     if system_name(request.config) != "bitnami":
         pytest.skip("the broken states are made on the Bitnami-shaped system: run with --system bitnami")
 
@@ -242,7 +243,9 @@ BROKEN_STATES = (
 
 
 @pytest.fixture(scope="module", autouse=True)
-def leftovers_removed_and_clients_restarted(permit: Permit, names: RunbookNames) -> Iterator[None]:
+def leftovers_removed_and_clients_restarted(
+    only_on_bitnami: None, permit: Permit, names: RunbookNames
+) -> Iterator[None]:
     """Before: undo what a killed run left, in case this session's install did not (another --system).
     After: the broken states leave Redis errors in the clients' logs; new client pods start verify's log window
     afresh, so a verify run after this module judges the healthy system, not these states."""

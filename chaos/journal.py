@@ -80,9 +80,11 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "client_outage_s": verified.get("client_outage_s"),
         "keys_lost": verified.get("keys_lost"),
         "keys_written": verified.get("keys_written"),
+        # read back after the undo restored what the fault changed: data kept even when recovery failed
+        "keys_lost_after_restore": undo.get("keys_lost_after_restore"),
         "wall_s": round(wall_s, 1),
         "timing_definitions": TIMINGS,
-        "notes": verified.get("notes") or recover.get("notes", []),
+        "notes": verified.get("notes") or recover.get("notes") or undo.get("notes", []),
     }
 
 

@@ -88,6 +88,16 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
     }
 
 
+def keys_lost_text(row: dict[str, Any]) -> str:
+    """Sentinel keys lost at verification, or, when the runbook did not recover, once the undo restored Redis."""
+    of = f" of {row['keys_written']}" if row.get("keys_written") else ""
+    if row.get("keys_lost") is not None:
+        return f"{row['keys_lost']}{of}"
+    if row.get("keys_lost_after_restore") is not None:
+        return f"not measured at recovery; {row['keys_lost_after_restore']} once the undo restored Redis"
+    return "not measured"
+
+
 def write(run_dir: Path, mode: str, journal: dict[str, Any], row: dict[str, Any]) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f"{mode}.json"
@@ -115,7 +125,7 @@ def render_summary(run_dir: Path) -> Path:
         lines.append(
             f"| {r['mode']}{mutation} | {r.get('verdict')} | {r['status']}{failed}"
             f" | {r['time_to_detect_s']} | {r['time_to_recover_s']} | {r.get('fault_to_verified_s')}"
-            f" | {'yes' if r['within_escalation'] else 'no'} | {outage} | {r['keys_lost']}/{r['keys_written']}"
+            f" | {'yes' if r['within_escalation'] else 'no'} | {outage} | {keys_lost_text(r)}"
             f" | {r['wall_s']} |"
         )
     lines += profile_section(rows)

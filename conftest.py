@@ -6,12 +6,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_kind import KindCluster
 
 from chaos import runner, safety
 from chaos.errors import ChaosRefused
 from chaos.safety import Permit
 from chaos.target import Target
 from fixtures import broken_states, run_info, system
+from fixtures.kind import config as kind_config
+from fixtures.kind.docker import DockerError
+from fixtures.kind.nodeimage import NodeImageFailed
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import BITNAMI, RunbookNames
 from fixtures.options import REPORTS, names_from_options, system_name
@@ -29,15 +33,24 @@ def names(request: pytest.FixtureRequest) -> RunbookNames:
 
 @pytest.fixture(scope="session")
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
-    """The cluster chosen by --kubeconfig/--context (default: the local one `fixtures.cluster up` made).
+    """The cluster chosen by --kubeconfig/--context, else by --cluster (default: the local one `fixtures.cluster up`
+    made; kind: the two-node kind cluster, created here and deleted at the end unless --keep-cluster).
 
     A missing or unreadable kubeconfig, an unknown context or an API server that does not answer ends the
     session in one line (exit 4): no test can do anything without a cluster, so none is run to say it again.
     """
     path = request.config.getoption("kubeconfig")
-    kubeconfig = Path(path) if path else default_kubeconfig()
+    context = request.config.getoption("context")
+    kind = None
+    if path:
+        kubeconfig = Path(path)
+    elif request.config.getoption("cluster") == "kind":
+        kind = _kind_cluster(request)
+        kubeconfig, context = kind.kubeconfig_path, context or kind_config.CONTEXT
+    else:
+        kubeconfig = default_kubeconfig()
     try:
-        handle = Cluster.connect(kubeconfig, request.config.getoption("context"))
+        handle = Cluster.connect(kubeconfig, context)
     except ClusterUnreachable as exc:
         pytest.exit(f"no cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     run_info.record(
@@ -52,6 +65,20 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         ),
     )
     yield handle
+    if kind is not None and not request.config.getoption("keep_cluster"):
+        kind.delete()
+
+
+def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:
+    """--cluster kind: the two-node kind cluster, created (or reused) and set up; one line and exit 4 on failure."""
+    from fixtures.kind import cluster as kind_cluster
+
+    try:
+        handle, timings = kind_cluster.up(log=print)
+    except (kind_cluster.KindFailed, DockerError, NodeImageFailed, WaitTimeout) as exc:
+        pytest.exit(f"no kind cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    print(f"KIND ready: {timings}")
+    return handle
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ from fixtures.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from fixtures.waits import WaitTimeout
 
 pytest_plugins = ["fixtures.plugin"]
+# Set by the `cluster` fixture: this session's cluster is the kind cluster --cluster kind made.
+KIND_MADE = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +66,16 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
             runbook=Path(request.config.getoption("runbook")).resolve(),
         ),
     )
+    request.config.stash[KIND_MADE] = kind is not None
     yield handle
     if kind is not None and not request.config.getoption("keep_cluster"):
         kind.delete()
+
+
+def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
+    """Whether the suite installs (and switches profiles) here: on the cluster `fixtures.cluster up` made, and on
+    the kind cluster --cluster kind made for this session. Changing it still needs the safety gate's permit."""
+    return cluster.created_by_suite() or request.config.stash.get(KIND_MADE, False)
 
 
 def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:
@@ -117,7 +126,7 @@ def redis_system(
     if system_name(request.config) == "bitnami":
         yield from _bitnami_system(request, cluster, target)
         return
-    if not cluster.created_by_suite():
+    if not _suite_installs(request, cluster):
         installed = system.installed_profile(cluster, names)
         if request.config.getoption("profile") is not None and installed != profile.name:
             seen = installed or f"unknown (no {system.PROFILE_ANNOTATION} annotation on the HelmRelease)"
@@ -176,7 +185,7 @@ def _installed(
 ) -> Iterator[system.InstallReport]:
     """`what`, installed and healthy with its baseline sentinel set, on the cluster the suite made; elsewhere only
     required healthy. Removed at the end with --remove-system."""
-    if not cluster.created_by_suite():
+    if not _suite_installs(request, cluster):
         if not system.is_healthy(cluster, names):
             pytest.fail(
                 f"{what} is not installed and healthy in context {cluster.context!r}, and the suite installs only "

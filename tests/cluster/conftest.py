@@ -17,10 +17,13 @@ from fixtures.kube import Cluster
 def own_cluster(cluster: Cluster, target: Target) -> Cluster:
     """The cluster, if the safety gate lets the suite change it (its own cluster, or a context named with
     --allow-chaos-on, such as the kind cluster): self-tests create and delete objects."""
+    refused = ""
     try:
         safety.authorize(target)
     except ChaosRefused as exc:
-        pytest.fail(f"cluster self-tests create objects: {exc}", pytrace=False)
+        refused = str(exc)
+    if refused:  # failed outside the handler, so the report is the one line and no chained traceback
+        pytest.fail(f"cluster self-tests create objects: {refused}", pytrace=False)
     return cluster
 
 

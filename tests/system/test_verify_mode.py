@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from chaos.safety import Permit
-from fixtures.cluster import config as cluster_config
 from fixtures.kube import Cluster
 from fixtures.names import RunbookNames
 from fixtures.options import system_name
@@ -63,8 +62,9 @@ def read_only_kubeconfig(permit: Permit, tmp_path: Path) -> Iterator[Path]:
         token = cluster.core.create_namespaced_service_account_token(
             READER, READER_NS, {"spec": {"expirationSeconds": 3600}}
         ).status.token
-        ca = base64.b64encode((cluster_config.PKI / "ca.crt").read_bytes()).decode()
-        server = f"https://{cluster_config.NODE_IP}:{cluster_config.APISERVER_PORT}"
+        # The chosen cluster's own API server and CA (on the local cluster: https://10.222.0.1:6443 and its PKI).
+        ca = base64.b64encode(Path(cluster.api_client.configuration.ssl_ca_cert).read_bytes()).decode()
+        server = cluster.server
         path = tmp_path / "read-only.kubeconfig"
         path.write_text(
             yaml.safe_dump(

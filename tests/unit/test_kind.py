@@ -89,6 +89,11 @@ def test_kind_config_has_two_nodes_no_default_cni_and_the_suites_etcd_and_coredn
     patch = yaml.safe_load(doc["kubeadmConfigPatches"][0])
     assert patch["etcd"]["local"]["imageTag"] == "3.6.16-0"
     assert patch["dns"]["imageTag"] == cluster_config.COREDNS_VERSION
+    # The API server's audit log lands on this host, where the tests read it.
+    assert patch["apiServer"]["extraArgs"]["audit-log-path"] == f"{cluster.AUDIT_IN_NODE}/audit.log"
+    assert doc["nodes"][0]["extraMounts"] == [
+        {"hostPath": str(cluster.AUDIT_DIR), "containerPath": cluster.AUDIT_IN_NODE}
+    ]
 
 
 def test_node_containerd_config_uses_the_wrapper_and_no_registry() -> None:

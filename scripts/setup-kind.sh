@@ -30,6 +30,8 @@ if ((${#missing[@]})); then
   if [[ " ${missing[*]} " == *" docker.io "* ]]; then
     # The host's docker (its iptables rules, its bridge, the local cluster's containerd) must never start.
     for unit in docker.service docker.socket; do deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true; done
+    # deb-systemd-helper keeps the links when it has no state for them (measured): remove them.
+    rm -f /etc/systemd/system/sockets.target.wants/docker.socket /etc/systemd/system/multi-user.target.wants/docker.service
     update-rc.d docker disable >/dev/null 2>&1 || true
   fi
 fi

@@ -6,12 +6,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_kind import KindCluster
 
 from chaos import runner, safety
 from chaos.errors import ChaosRefused
 from chaos.safety import Permit
 from chaos.target import Target
 from fixtures import broken_states, run_info, system
+from fixtures.kind import config as kind_config
+from fixtures.kind.docker import DockerError
+from fixtures.kind.nodeimage import NodeImageFailed
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import BITNAMI, RunbookNames
 from fixtures.options import REPORTS, names_from_options, system_name
@@ -19,6 +23,8 @@ from fixtures.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from fixtures.waits import WaitTimeout
 
 pytest_plugins = ["fixtures.plugin"]
+# Set by the `cluster` fixture: this session's cluster is the kind cluster --cluster kind made.
+KIND_MADE = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
@@ -29,15 +35,24 @@ def names(request: pytest.FixtureRequest) -> RunbookNames:
 
 @pytest.fixture(scope="session")
 def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
-    """The cluster chosen by --kubeconfig/--context (default: the local one `fixtures.cluster up` made).
+    """The cluster chosen by --kubeconfig/--context, else by --cluster (default: the local one `fixtures.cluster up`
+    made; kind: the two-node kind cluster, created here and deleted at the end unless --keep-cluster).
 
     A missing or unreadable kubeconfig, an unknown context or an API server that does not answer ends the
     session in one line (exit 4): no test can do anything without a cluster, so none is run to say it again.
     """
     path = request.config.getoption("kubeconfig")
-    kubeconfig = Path(path) if path else default_kubeconfig()
+    context = request.config.getoption("context")
+    kind = None
+    if path:
+        kubeconfig = Path(path)
+    elif request.config.getoption("cluster") == "kind":
+        kind = _kind_cluster(request)
+        kubeconfig, context = kind.kubeconfig_path, context or kind_config.CONTEXT
+    else:
+        kubeconfig = default_kubeconfig()
     try:
-        handle = Cluster.connect(kubeconfig, request.config.getoption("context"))
+        handle = Cluster.connect(kubeconfig, context)
     except ClusterUnreachable as exc:
         pytest.exit(f"no cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     run_info.record(
@@ -51,7 +66,28 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
             runbook=Path(request.config.getoption("runbook")).resolve(),
         ),
     )
+    request.config.stash[KIND_MADE] = kind is not None
     yield handle
+    if kind is not None and not request.config.getoption("keep_cluster"):
+        kind.delete()
+
+
+def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
+    """Whether the suite installs (and switches profiles) here: on the cluster `fixtures.cluster up` made, and on
+    the kind cluster --cluster kind made for this session. Changing it still needs the safety gate's permit."""
+    return cluster.created_by_suite() or request.config.stash.get(KIND_MADE, False)
+
+
+def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:
+    """--cluster kind: the two-node kind cluster, created (or reused) and set up; one line and exit 4 on failure."""
+    from fixtures.kind import cluster as kind_cluster
+
+    try:
+        handle, timings = kind_cluster.up(log=print)
+    except (kind_cluster.KindFailed, DockerError, NodeImageFailed, WaitTimeout) as exc:
+        pytest.exit(f"no kind cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    print(f"KIND ready: {timings}")
+    return handle
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +126,7 @@ def redis_system(
     if system_name(request.config) == "bitnami":
         yield from _bitnami_system(request, cluster, target)
         return
-    if not cluster.created_by_suite():
+    if not _suite_installs(request, cluster):
         installed = system.installed_profile(cluster, names)
         if request.config.getoption("profile") is not None and installed != profile.name:
             seen = installed or f"unknown (no {system.PROFILE_ANNOTATION} annotation on the HelmRelease)"
@@ -149,7 +185,7 @@ def _installed(
 ) -> Iterator[system.InstallReport]:
     """`what`, installed and healthy with its baseline sentinel set, on the cluster the suite made; elsewhere only
     required healthy. Removed at the end with --remove-system."""
-    if not cluster.created_by_suite():
+    if not _suite_installs(request, cluster):
         if not system.is_healthy(cluster, names):
             pytest.fail(
                 f"{what} is not installed and healthy in context {cluster.context!r}, and the suite installs only "

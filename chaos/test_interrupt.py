@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from chaos import records
+from chaos.target import Target
 from fixtures.kube import Cluster
 from fixtures.waits import Seen, wait_for
 from tests.verify_runner import REPO
@@ -29,7 +30,9 @@ FIRST, SECOND = "oom", "network-policy"
 SESSION_BUDGET = 900
 
 
-def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(cluster: Cluster, tmp_path: Path) -> None:
+def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(
+    cluster: Cluster, target: Target, tmp_path: Path
+) -> None:
     argv = [
         sys.executable,
         "-m",
@@ -45,6 +48,9 @@ def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(clus
         "--log-cli-level=INFO",
         "--junitxml=/dev/null",
         f"--kubeconfig={cluster.kubeconfig}",
+        f"--context={cluster.context}",
+        # The same permit as this session: the local cluster needs none, any other its --allow-chaos-on.
+        *(f"--allow-chaos-on={context}" for context in sorted(target.allow_chaos_on)),
         f"--chaos-journals={tmp_path}",  # this session's journals stay out of reports/chaos
     ]
     with tempfile.TemporaryFile("w+") as out:

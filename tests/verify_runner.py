@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixtures.kube import Cluster
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -16,6 +18,11 @@ class VerifyRun:
     returncode: int
     output: str
     seconds: float
+
+
+def cluster_args(cluster: Cluster) -> tuple[str, str]:
+    """--kubeconfig and --context of `cluster`: a verify subprocess checks the session's cluster, not the default."""
+    return f"--kubeconfig={cluster.kubeconfig}", f"--context={cluster.context}"
 
 
 def run_verify(*args: str, summary: Path, timeout: float = 120) -> VerifyRun:

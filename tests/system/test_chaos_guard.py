@@ -37,7 +37,12 @@ UNREACHABLE = "https://127.0.0.1:9"
 
 @pytest.fixture
 def foreign(cluster: Cluster) -> Iterator[Cluster]:
-    """The local cluster as if someone else had made it: the identity `up` recorded is set aside."""
+    """The local cluster as if someone else had made it: the identity `up` recorded is set aside. Any other
+    cluster (the kind cluster) already is one the suite did not make: it is used as it is, and the local
+    cluster's identity is left alone."""
+    if not cluster.created_by_suite():
+        yield cluster
+        return
     aside = cluster_config.IDENTITY.with_suffix(".aside")
     shutil.move(cluster_config.IDENTITY, aside)
     try:
@@ -89,7 +94,7 @@ def test_identity_is_the_recorded_api_server_not_a_configmap(cluster: Cluster, f
 
 
 def test_refused_pytest_run_fails_in_one_line_and_writes_nothing(foreign: Cluster) -> None:
-    with audit.writes_during() as window:
+    with audit.writes_during(audit.log_for(foreign)) as window:
         started = time.monotonic()
         proc = _pytest_chaos("network_policy", f"--kubeconfig={foreign.kubeconfig}", timeout=180)
         took = time.monotonic() - started
@@ -104,7 +109,7 @@ def test_refused_pytest_run_fails_in_one_line_and_writes_nothing(foreign: Cluste
 def test_refused_chaos_run_aborts_within_5s_and_writes_nothing(foreign: Cluster, tmp_path: Path) -> None:
     journal = tmp_path / "journal.json"
     env = _env(KUBECONFIG=str(foreign.kubeconfig))
-    with audit.writes_during() as window:
+    with audit.writes_during(audit.log_for(foreign)) as window:
         result = _chaos_run("oom", journal, env, timeout=120)
     assert result["status"] == "aborted", result["status"]
     assert result["duration"] < 5, f"the journal took {result['duration']:.1f}s to abort"

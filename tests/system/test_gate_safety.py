@@ -61,7 +61,7 @@ def test_gate_over_an_adversarial_runbook_changes_nothing(permit: Permit, tmp_pa
         f"--context={cluster.context}",
         f"--reports={tmp_path}",
     ]
-    with audit.writes_during() as window:
+    with audit.writes_during(audit.log_for(cluster)) as window:
         proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     try:
         assert "commands (" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -37,7 +37,7 @@ from fixtures.names import RunbookNames
 from fixtures.options import system_name
 from fixtures.pods import is_ready, last_terminated_reason, wait_for_pod
 from fixtures.waits import Seen, wait_for
-from tests.verify_runner import run_verify
+from tests.verify_runner import cluster_args, run_verify
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 
@@ -266,7 +266,10 @@ def test_verify_fails_in_one_line_naming_check_value_and_line(
     cluster = permit.cluster
     with state.make(cluster, names):
         run = run_verify(
-            "--system=bitnami", f"--junitxml={tmp_path / f'{uuid.uuid4().hex}.xml'}", summary=tmp_path / "summary.json"
+            *cluster_args(cluster),
+            "--system=bitnami",
+            f"--junitxml={tmp_path / f'{uuid.uuid4().hex}.xml'}",
+            summary=tmp_path / "summary.json",
         )
     assert run.returncode == 1, run.output[-3000:]
     assert "Traceback" not in run.output, run.output[-3000:]

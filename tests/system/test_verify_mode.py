@@ -11,13 +11,12 @@ import pytest
 import yaml
 
 from chaos.safety import Permit
-from fixtures.cluster import config as cluster_config
 from fixtures.kube import Cluster
 from fixtures.names import RunbookNames
 from fixtures.options import system_name
 from fixtures.pods import is_ready, wait_for_pod
 from fixtures.waits import Seen, wait_for
-from tests.verify_runner import run_verify
+from tests.verify_runner import cluster_args, run_verify
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 
@@ -63,8 +62,9 @@ def read_only_kubeconfig(permit: Permit, tmp_path: Path) -> Iterator[Path]:
         token = cluster.core.create_namespaced_service_account_token(
             READER, READER_NS, {"spec": {"expirationSeconds": 3600}}
         ).status.token
-        ca = base64.b64encode((cluster_config.PKI / "ca.crt").read_bytes()).decode()
-        server = f"https://{cluster_config.NODE_IP}:{cluster_config.APISERVER_PORT}"
+        # The chosen cluster's own API server and CA (on the local cluster: https://10.222.0.1:6443 and its PKI).
+        ca = base64.b64encode(Path(cluster.api_client.configuration.ssl_ca_cert).read_bytes()).decode()
+        server = cluster.server
         path = tmp_path / "read-only.kubeconfig"
         path.write_text(
             yaml.safe_dump(
@@ -111,9 +111,10 @@ def test_verify_passes_without_access_to_secrets(
     ],
 )
 def test_missing_object_fails_each_check_on_its_own_with_the_summary(
-    request: pytest.FixtureRequest, option: str, expected: str, tmp_path: Path
+    request: pytest.FixtureRequest, cluster: Cluster, option: str, expected: str, tmp_path: Path
 ) -> None:
     run = run_verify(
+        *cluster_args(cluster),
         option,
         f"--system={system_name(request.config)}",
         f"--junitxml={tmp_path / 'junit.xml'}",
@@ -147,7 +148,12 @@ def test_scaled_to_zero_statefulset_is_diagnosed_not_errored(
             timeout=90,
             what=f"pod/{names.pod} in ns {names.namespace} gone after scaling to 0",
         )
-        run = run_verify("--system=bitnami", f"--junitxml={tmp_path / 'junit.xml'}", summary=tmp_path / "summary.json")
+        run = run_verify(
+            *cluster_args(cluster),
+            "--system=bitnami",
+            f"--junitxml={tmp_path / 'junit.xml'}",
+            summary=tmp_path / "summary.json",
+        )
     finally:
         scale(names.statefulset, names.namespace, {"spec": {"replicas": replicas}})
         wait_for_pod(cluster, names.namespace, names.pod, is_ready, timeout=180, wanted="Ready after scaling back")

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from fixtures.cluster import components, config, host
-from fixtures.cluster.build import _version_ldflags
+from fixtures.cluster.build import version_ldflags
 from fixtures.waits import Seen, WaitTimeout, wait_for
 
 pytestmark = pytest.mark.unit
@@ -37,7 +37,7 @@ def test_kubelet_uses_cgroupfs_and_no_host_resolver() -> None:
 
 
 def test_version_is_stamped_into_both_version_packages() -> None:
-    flags = _version_ldflags("v1.34.4")
+    flags = version_ldflags("v1.34.4")
     for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
         assert f"-X {pkg}.gitVersion=v1.34.4" in flags
         assert f"-X {pkg}.gitMinor=34" in flags

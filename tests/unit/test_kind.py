@@ -1,0 +1,144 @@
+"""Pure logic of the kind path: the runc wrapper's capability filter, generated configs, names and cache keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fixtures.cluster import config as cluster_config
+from fixtures.cluster import images
+from fixtures.kind import cluster, config, docker, nodeimage
+
+pytestmark = pytest.mark.unit
+
+# CapBnd of this machine: every capability up to CAP_CHECKPOINT_RESTORE (40) but CAP_SYS_RESOURCE (24).
+CAPBND_WITHOUT_SYS_RESOURCE = "000001fffeffffff"
+
+
+def _run_wrapper(tmp_path: Path, capbnd: str, *args: str) -> subprocess.CompletedProcess[str]:
+    status = tmp_path / "status"
+    status.write_text(f"Name:\tx\nCapBnd:\t{capbnd}\n")
+    env = {"PATH": "/usr/bin:/bin", "RBK_RUNC": "echo", "RBK_STATUS": str(status)}
+    return subprocess.run([str(config.RUNC_WRAPPER), *args], env=env, capture_output=True, text=True, check=True)
+
+
+def test_wrapper_drops_capabilities_missing_from_the_bounding_set_in_the_bundle(tmp_path: Path) -> None:
+    caps = ["CAP_CHOWN", "CAP_SYS_RESOURCE", "CAP_SYS_ADMIN"]
+    spec = {"process": {"oomScoreAdj": -998, "capabilities": {"bounding": caps, "effective": caps}}, "root": {}}
+    (tmp_path / "config.json").write_text(json.dumps(spec))
+    out = _run_wrapper(tmp_path, CAPBND_WITHOUT_SYS_RESOURCE, "create", "--bundle", str(tmp_path), "c1")
+    got = json.loads((tmp_path / "config.json").read_text())["process"]
+    assert got["capabilities"] == {
+        "bounding": ["CAP_CHOWN", "CAP_SYS_ADMIN"],
+        "effective": ["CAP_CHOWN", "CAP_SYS_ADMIN"],
+    }
+    assert got["oomScoreAdj"] == 0
+    assert out.stdout.split() == ["create", "--bundle", str(tmp_path), "c1"]  # runc gets the arguments unchanged
+
+
+def test_wrapper_filters_exec_process_files_and_keeps_a_full_bounding_set(tmp_path: Path) -> None:
+    process = tmp_path / "process.json"
+    process.write_text(json.dumps({"args": ["sh"], "capabilities": {"bounding": ["CAP_KILL", "CAP_SYS_RESOURCE"]}}))
+    _run_wrapper(tmp_path, CAPBND_WITHOUT_SYS_RESOURCE, "exec", "--process", str(process), "c1")
+    assert json.loads(process.read_text())["capabilities"] == {"bounding": ["CAP_KILL"]}
+    process.write_text(json.dumps({"capabilities": {"bounding": ["CAP_KILL", "CAP_SYS_RESOURCE"]}}))
+    _run_wrapper(tmp_path, "000001ffffffffff", "exec", "--process", str(process), "c1")
+    assert json.loads(process.read_text())["capabilities"] == {"bounding": ["CAP_KILL", "CAP_SYS_RESOURCE"]}
+
+
+def test_wrapper_leaves_other_commands_alone(tmp_path: Path) -> None:
+    out = _run_wrapper(tmp_path, CAPBND_WITHOUT_SYS_RESOURCE, "state", "c1")
+    assert out.stdout.split() == ["state", "c1"]
+
+
+def test_docker_never_uses_the_local_clusters_containerd_or_touches_iptables() -> None:
+    paths = docker.Paths(state=Path("/s"), run=Path("/r"))
+    daemon = docker.daemon_config(paths)
+    assert daemon["containerd"] == "/r/containerd.sock" != cluster_config.CONTAINERD_SOCKET
+    assert daemon["iptables"] is False and daemon["ip6tables"] is False
+    assert daemon["ip-forward"] is False and daemon["ip-masq"] is False and daemon["bridge"] == "none"
+    assert daemon["default-runtime"] == "rbk-runc"
+    assert daemon["runtimes"] == {"rbk-runc": {"path": "/s/runc-wrapper.sh"}}
+    own = tomllib.loads(docker.containerd_config(paths))
+    assert own["grpc"]["address"] == "/r/containerd.sock"
+    assert own["root"] == "/s/containerd" and own["state"] == "/r/containerd"
+    assert "io.containerd.grpc.v1.cri" in own["disabled_plugins"]
+    assert len(str(paths.socket)) < 108
+
+
+def test_kind_network_has_our_bridge_and_no_masquerading() -> None:
+    args = docker.network_create_args()
+    assert args[-1] == "kind"
+    assert "--opt=com.docker.network.bridge.name=rbk-kind0" in args
+    assert "--opt=com.docker.network.bridge.enable_ip_masquerade=false" in args
+    assert "--gateway=172.31.250.1" in args
+
+
+def test_kind_config_has_two_nodes_no_default_cni_and_the_suites_etcd_and_coredns() -> None:
+    doc = yaml.safe_load(cluster.kind_config())
+    assert [n["role"] for n in doc["nodes"]] == ["control-plane", "worker"]
+    assert doc["networking"]["disableDefaultCNI"] is True
+    assert doc["networking"]["podSubnet"] != cluster_config.POD_CIDR  # its packets cross this host's bridge
+    patch = yaml.safe_load(doc["kubeadmConfigPatches"][0])
+    assert patch["etcd"]["local"]["imageTag"] == "3.6.16-0"
+    assert patch["dns"]["imageTag"] == cluster_config.COREDNS_VERSION
+    # The API server's audit log lands on this host, where the tests read it.
+    assert patch["apiServer"]["extraArgs"]["audit-log-path"] == f"{cluster.AUDIT_IN_NODE}/audit.log"
+    assert doc["nodes"][0]["extraMounts"] == [
+        {"hostPath": str(cluster.AUDIT_DIR), "containerPath": cluster.AUDIT_IN_NODE}
+    ]
+
+
+def test_node_containerd_config_uses_the_wrapper_and_no_registry() -> None:
+    cri = tomllib.loads(nodeimage.containerd_config())["plugins"]["io.containerd.grpc.v1.cri"]
+    assert cri["restrict_oom_score_adj"] is True
+    assert cri["containerd"]["runtimes"]["runc"]["options"]["BinaryName"] == nodeimage.RUNC_WRAPPER_IN_NODE
+    assert cri["sandbox_image"] == cluster_config.SANDBOX_IMAGE
+    assert all(m["endpoint"] == [cluster_config.DEAD_MIRROR] for m in cri["registry"]["mirrors"].values())
+
+
+def test_preloaded_images_carry_the_names_kubeadm_asks_for(tmp_path: Path) -> None:
+    refs = {
+        ref
+        for spec in nodeimage.component_specs(tmp_path, {"etcd": tmp_path, "kube-router": tmp_path})
+        for ref in spec.refs
+    }
+    for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"):
+        assert f"registry.k8s.io/{name}:{config.KUBERNETES_VERSION}" in refs
+    assert f"registry.k8s.io/etcd:{nodeimage.ETCD_TAG}" in refs
+
+
+def test_coredns_on_kind_has_no_upstream() -> None:
+    corefile = cluster.coredns_corefile()
+    assert "kubernetes cluster.local" in corefile
+    assert "forward" not in corefile
+
+
+def test_kind_wrapper_points_kind_at_the_suites_docker() -> None:
+    script = cluster.kind_wrapper_script(Path("/bin/kind"), docker.Paths(state=Path("/s"), run=Path("/r")), Path("/b"))
+    assert 'DOCKER_HOST="unix:///r/docker.sock"' in script
+    assert 'PATH="/b:$PATH"' in script and script.rstrip().endswith('exec "/bin/kind" "$@"')
+
+
+def test_stop_signal_keys_images_only_when_set() -> None:
+    plain = images.ImageSpec(name="x", refs=("x:1",))
+    node = images.ImageSpec(name="x", refs=("x:1",), stop_signal="SIGRTMIN+3")
+    assert images.cache_key(plain, ()) != images.cache_key(node, ())
+    # Without a stop signal the key is what it was before the field existed: no cached image is rebuilt.
+    fields = {**dataclasses.asdict(plain), "files": []}
+    del fields["stop_signal"]
+    before = {"format": images.FORMAT_VERSION, "spec": fields, "debian": None}
+    assert (
+        images.cache_key(plain, ())
+        == hashlib.sha256(json.dumps(before, sort_keys=True, default=str).encode()).hexdigest()
+    )
+    config_json = images.image_config(node, "0" * 64, "k")["config"]
+    assert config_json["StopSignal"] == "SIGRTMIN+3"  # type: ignore[index]
+    assert "StopSignal" not in images.image_config(plain, "0" * 64, "k")["config"]  # type: ignore[operator]

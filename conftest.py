@@ -14,6 +14,7 @@ from chaos.safety import Permit
 from chaos.target import Target
 from fixtures import broken_states, run_info, system
 from fixtures.kind import config as kind_config
+from fixtures.kind import docker as kind_docker
 from fixtures.kind.docker import DockerError
 from fixtures.kind.nodeimage import NodeImageFailed
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
@@ -99,7 +100,16 @@ def target(request: pytest.FixtureRequest, cluster: Cluster, names: RunbookNames
         runbook=Path(request.config.getoption("runbook")).resolve(),
         names=names,
         allow_chaos_on=frozenset(request.config.getoption("allow_chaos_on")),
+        docker_host=_docker_host(request),
     )
+
+
+def _docker_host(request: pytest.FixtureRequest) -> str:
+    """The docker daemon whose containers are the kind nodes: --docker-host, else the suite's own docker for the
+    kind cluster --cluster kind made, else docker's default ("")."""
+    if request.config.getoption("docker_host"):
+        return request.config.getoption("docker_host")
+    return kind_docker.PATHS.host if request.config.stash.get(KIND_MADE, False) else ""
 
 
 @pytest.fixture(scope="session")

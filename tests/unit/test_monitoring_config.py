@@ -1,0 +1,228 @@
+"""The monitoring stack's generated configuration, manifests and helpers, without a cluster."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+import urllib.request
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from fixtures import alerting, system
+from fixtures.cluster import images
+from fixtures.kube import free_local_port
+from fixtures.monitoring import RULES_PATH, pod_discovery, receiver, stack
+from fixtures.names import BITNAMI, RUNBOOK
+
+pytestmark = pytest.mark.unit
+
+
+def _job(name: str) -> dict[str, Any]:
+    return next(j for j in stack.prometheus_config()["scrape_configs"] if j["job_name"] == name)
+
+
+def _seconds(duration: str) -> float:
+    value, unit = re.fullmatch(r"(\d+)(ms|s|m)", duration).groups()  # type: ignore[union-attr]
+    return int(value) * {"ms": 0.001, "s": 1, "m": 60}[unit]
+
+
+def test_scrape_jobs_are_the_ones_the_rules_read() -> None:
+    rules = RULES_PATH.read_text()
+    jobs = {j["job_name"] for j in stack.prometheus_config()["scrape_configs"]}
+    assert {stack.EXPORTER_JOB, stack.CLIENTS_JOB, stack.KSM_JOB} == jobs
+    for job in (stack.EXPORTER_JOB, stack.CLIENTS_JOB):
+        assert f'job="{job}"' in rules, f"the rules no longer read job {job}"
+    assert _job(stack.KSM_JOB)["honor_labels"] is True, "kube_* series must keep the objects' namespace and pod"
+
+
+def test_intervals_let_time_to_alert_measure_the_rules() -> None:
+    config = stack.prometheus_config()["global"]
+    group = yaml.safe_load(RULES_PATH.read_text())["groups"][0]
+    assert 5 <= _seconds(config["scrape_interval"]) <= 10
+    assert _seconds(config["scrape_timeout"]) < _seconds(config["scrape_interval"])
+    assert _seconds(config["evaluation_interval"]) == _seconds(group["interval"]) == 10
+    route = stack.alertmanager_config()["route"]
+    assert _seconds(route["group_wait"]) <= 5 and _seconds(route["group_interval"]) <= 5
+
+
+def test_every_alert_goes_to_the_in_cluster_webhook_resolutions_too() -> None:
+    config = stack.alertmanager_config()
+    (receiver_config,) = config["receivers"]
+    assert config["route"]["receiver"] == receiver_config["name"]
+    (hook,) = receiver_config["webhook_configs"]
+    assert hook == {"url": stack.RECEIVER_URL, "send_resolved": True}
+    assert hook["url"].startswith(f"http://alert-receiver.{stack.NAMESPACE}.svc")
+
+
+@pytest.mark.parametrize("names", [RUNBOOK, BITNAMI], ids=["runbook", "bitnami"])
+def test_each_client_is_labelled_with_the_redis_it_uses(names: Any) -> None:
+    relabels = _job(stack.CLIENTS_JOB)["relabel_configs"]
+    for client in names.clients:
+        # Prometheus anchors relabel regexes; the first that matches sets the label (they do not overlap).
+        matched = [r["replacement"] for r in relabels if re.fullmatch(r["regex"], client.namespace)]
+        assert matched == [names.namespace], client
+
+
+def test_discovery_asks_for_each_clients_own_container_and_the_redis_exporter() -> None:
+    urls = [sd["url"] for sd in _job(stack.CLIENTS_JOB)["http_sd_configs"]]
+    for client in (*RUNBOOK.clients, *BITNAMI.clients):
+        assert stack.pod_discovery_url([client.namespace], client.deployment, "http") in urls
+    (exporter,) = _job(stack.EXPORTER_JOB)["http_sd_configs"]
+    assert "namespace=redis&namespace=redis-bitnami&container=redis-exporter&port=9121" in exporter["url"]
+
+
+def _pod(name: str, namespace: str, ip: str | None, phase: str, containers: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"containers": containers},
+        "status": {"podIP": ip, "phase": phase} if ip else {"phase": phase},
+    }
+
+
+def test_pod_discovery_gives_the_pods_own_namespace_and_name() -> None:
+    exporter = {"name": "redis-exporter", "ports": [{"name": "metrics", "containerPort": 9121}]}
+    redis = {"name": "redis", "ports": [{"name": "redis", "containerPort": 6379}]}
+    pods = [
+        _pod("redis-master-0", "redis", "10.244.0.5", "Running", [redis, exporter]),
+        _pod("redis-master-0", "redis-bitnami", None, "Pending", [redis, exporter]),  # no IP yet: no target
+        _pod("old", "redis", "10.244.0.6", "Failed", [redis, exporter]),
+    ]
+    assert pod_discovery.targets(pods, "redis-exporter", "9121") == [
+        {"targets": ["10.244.0.5:9121"], "labels": {"namespace": "redis", "pod": "redis-master-0"}}
+    ]
+    assert pod_discovery.targets(pods, "redis-exporter", "metrics") == pod_discovery.targets(
+        pods, "redis-exporter", "9121"
+    )
+    assert pod_discovery.targets(pods, "redis", "9121") == []
+
+
+def test_manifests_use_only_images_built_here_and_restart_on_config_change() -> None:
+    files = stack.config_files()
+    docs = [d for d in yaml.safe_load_all(stack.render_manifests(files)) if d]
+    built = {ref for spec in images.image_specs(Path("/nonexistent")) for ref in spec.refs}
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(deployments) == set(stack.DEPLOYMENTS)
+    for dep in deployments.values():
+        for container in dep["spec"]["template"]["spec"]["containers"]:
+            assert container["image"] in built, f"{dep['metadata']['name']}: {container['image']} is not built"
+    assert {d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"} == set(files)
+    assert all(d["metadata"].get("namespace", stack.NAMESPACE) == stack.NAMESPACE for d in docs)
+    changed = {**files, "prometheus-rules": {"alerts.yaml": "groups: []\n"}}
+    assert stack.config_digest(changed) != stack.config_digest(files)
+    assert "@CONFIG_DIGEST@" not in stack.render_manifests(files)
+
+
+def test_loaded_rules_are_the_repository_rules_file() -> None:
+    assert stack.config_files()["prometheus-rules"]["alerts.yaml"] == RULES_PATH.read_text()
+    assert stack.prometheus_config()["rule_files"] == [stack.RULES_PATH]
+
+
+NOTIFICATION = {
+    "received_at": 1000.5,
+    "payload": {
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "RedisDown", "namespace": "redis", "severity": "critical"},
+                "startsAt": "2026-01-01T00:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+            },
+            {"status": "resolved", "labels": {"alertname": "HomepageRedisDown", "namespace": "homepage"}},
+        ],
+    },
+}
+
+
+def test_alert_events_are_read_from_the_webhooks_notifications() -> None:
+    events = alerting.alert_events([NOTIFICATION])
+    assert [(e.alertname, e.namespace, e.status, e.received_at) for e in events] == [
+        ("RedisDown", "redis", "firing", 1000.5),
+        ("HomepageRedisDown", "homepage", "resolved", 1000.5),
+    ]
+    assert alerting.first_event(events, "RedisDown", "firing", since=1000, namespace="redis") == events[0]
+    assert alerting.first_event(events, "RedisDown", "firing", since=1001) is None
+    assert alerting.first_event(events, "RedisDown", "firing", since=0, namespace="redis-bitnami") is None
+    assert alerting.first_event(events, "RedisDown", "firing", since=0, labels={"severity": "critical"}) == events[0]
+    assert alerting.first_event(events, "RedisDown", "firing", since=0, labels={"severity": "warning"}) is None
+
+
+def test_receiver_keeps_what_it_is_sent_and_serves_it_back() -> None:
+    port = free_local_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), receiver.Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        body = json.dumps(NOTIFICATION["payload"]).encode()
+        post = urllib.request.Request(f"http://127.0.0.1:{port}/", data=body, method="POST")
+        post.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(post, timeout=5) as answer:
+            assert answer.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+            kept = json.load(answer)["notifications"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert kept[-1]["payload"] == NOTIFICATION["payload"]
+    assert isinstance(kept[-1]["received_at"], float)
+
+
+def _render(chart: Path, namespace: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    helm = system.helm_path()
+    if not helm.is_file():
+        pytest.skip(f"no helm binary at {helm} (`python -m fixtures.cluster up` builds it)")
+    proc = subprocess.run(
+        [str(helm), "template", "redis", str(chart), "-n", namespace, "-f", "-"],
+        input=yaml.safe_dump(values),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [d for d in yaml.safe_load_all(proc.stdout) if d]
+
+
+def _helmrelease_values(path: Path) -> dict[str, Any]:
+    release = next(d for d in yaml.safe_load_all(path.read_text()) if d and d["kind"] == "HelmRelease")
+    return release["spec"].get("values", {})
+
+
+@pytest.mark.parametrize(
+    ("chart", "release", "namespace"),
+    [
+        (system.CHART_DIR, system.HELMRELEASE, "redis"),
+        (system.BITNAMI_CHART_DIR, system.BITNAMI_HELMRELEASE, "redis-bitnami"),
+    ],
+    ids=["runbook", "bitnami"],
+)
+def test_redis_pod_has_the_exporter_sidecar_reachable_from_monitoring(
+    chart: Path, release: Path, namespace: str
+) -> None:
+    docs = _render(chart, namespace, _helmrelease_values(release))
+    (sts,) = [d for d in docs if d["kind"] == "StatefulSet"]
+    pod = sts["spec"]["template"]
+    names = [c["name"] for c in pod["spec"]["containers"]]
+    # Redis first and sorting first: `kubectl exec` without -c and container_statuses[0] stay Redis's.
+    assert names == ["redis", stack.EXPORTER_CONTAINER] and sorted(names) == names
+    assert pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"] == "redis"
+    exporter = pod["spec"]["containers"][1]
+    assert {"name": "metrics", "containerPort": stack.EXPORTER_PORT} in exporter["ports"]
+    assert exporter["image"] == images.REDIS_EXPORTER_IMAGE
+    (policy,) = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    metrics_rules = [r for r in policy["spec"]["ingress"] if r["ports"][0]["port"] == stack.EXPORTER_PORT]
+    assert metrics_rules, "the NetworkPolicy must admit the exporter port"
+    (rule,) = metrics_rules
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": stack.NAMESPACE}}}]
+
+
+def test_bitnami_exporter_authenticates_from_the_pods_own_password_file() -> None:
+    docs = _render(system.BITNAMI_CHART_DIR, "redis-bitnami", _helmrelease_values(system.BITNAMI_HELMRELEASE))
+    (sts,) = [d for d in docs if d["kind"] == "StatefulSet"]
+    exporter = sts["spec"]["template"]["spec"]["containers"][1]
+    assert '"$(< /secrets/redis-password)"' in exporter["args"][0]
+    assert {"name": "redis-password", "mountPath": "/secrets/"} in exporter["volumeMounts"]
+    assert exporter["securityContext"]["readOnlyRootFilesystem"] is True

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures import alerting, system
+from fixtures import alert_timing, alerting, system
 from fixtures.cluster import images
 from fixtures.kube import free_local_port
 from fixtures.monitoring import RULES_PATH, pod_discovery, receiver, stack
@@ -226,3 +226,31 @@ def test_bitnami_exporter_authenticates_from_the_pods_own_password_file() -> Non
     assert '"$(< /secrets/redis-password)"' in exporter["args"][0]
     assert {"name": "redis-password", "mountPath": "/secrets/"} in exporter["volumeMounts"]
     assert exporter["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def _event(name: str, namespace: str, status: str, at: float) -> alerting.AlertEvent:
+    labels = {"alertname": name, "namespace": namespace}
+    return alerting.AlertEvent(name, namespace, status, "", "", at, labels)
+
+
+def test_alert_path_times_the_page_from_the_fault_and_the_resolution_from_verification() -> None:
+    events = [
+        _event("RedisDown", "redis", "firing", 90.0),  # before the fault: an earlier run's
+        _event("RedisDown", "redis-bitnami", "firing", 120.0),  # the other system's
+        _event("RedisDown", "redis", "firing", 145.0),
+        _event("AgentBrunoRedisConnectionFailure", "bruno", "firing", 146.0),
+        _event("RedisDown", "redis", "resolved", 210.0),
+    ]
+    path = alert_timing.alert_path(events, RUNBOOK, fault_at=100.0, verified_at=200.0)
+    assert path == alert_timing.AlertPath(
+        fired=["RedisDown", "AgentBrunoRedisConnectionFailure"],
+        redis_down_after_s=45.0,
+        redis_down_resolved_after_s=10.0,
+    )
+    silent = alert_timing.alert_path(events[:2], RUNBOOK, fault_at=100.0, verified_at=200.0)
+    assert silent.redis_down_after_s is None and silent.fired == []
+
+
+def test_journal_times_come_from_the_runners_detect_and_verify_outputs() -> None:
+    journal = {"run": [{"output": {"fault_in_effect_at": 100.5}}, {"output": "text"}, {"output": {"verified_at": 200}}]}
+    assert alert_timing.journal_times(journal) == (100.5, 200.0)

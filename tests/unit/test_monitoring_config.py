@@ -74,7 +74,7 @@ def test_discovery_asks_for_each_clients_own_container_and_the_redis_exporter() 
     for client in (*RUNBOOK.clients, *BITNAMI.clients):
         assert stack.pod_discovery_url([client.namespace], client.deployment, "http") in urls
     (exporter,) = _job(stack.EXPORTER_JOB)["http_sd_configs"]
-    assert "namespace=redis&namespace=redis-bitnami&container=redis-exporter&port=9121" in exporter["url"]
+    assert exporter["url"].endswith("?namespace=monitoring&container=redis-exporter&port=9121")
 
 
 def _pod(name: str, namespace: str, ip: str | None, phase: str, containers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -191,41 +191,46 @@ def _helmrelease_values(path: Path) -> dict[str, Any]:
     return release["spec"].get("values", {})
 
 
-@pytest.mark.parametrize(
-    ("chart", "release", "namespace"),
-    [
-        (system.CHART_DIR, system.HELMRELEASE, "redis"),
-        (system.BITNAMI_CHART_DIR, system.BITNAMI_HELMRELEASE, "redis-bitnami"),
-    ],
-    ids=["runbook", "bitnami"],
-)
-def test_redis_pod_has_the_exporter_sidecar_reachable_from_monitoring(
-    chart: Path, release: Path, namespace: str
-) -> None:
-    docs = _render(chart, namespace, _helmrelease_values(release))
-    (sts,) = [d for d in docs if d["kind"] == "StatefulSet"]
-    pod = sts["spec"]["template"]
-    names = [c["name"] for c in pod["spec"]["containers"]]
-    # Redis first and sorting first: `kubectl exec` without -c and container_statuses[0] stay Redis's.
-    assert names == ["redis", stack.EXPORTER_CONTAINER] and sorted(names) == names
-    assert pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"] == "redis"
-    exporter = pod["spec"]["containers"][1]
-    assert {"name": "metrics", "containerPort": stack.EXPORTER_PORT} in exporter["ports"]
-    assert exporter["image"] == images.REDIS_EXPORTER_IMAGE
+@pytest.mark.parametrize("names", [RUNBOOK, BITNAMI], ids=["runbook", "bitnami"])
+def test_each_redis_has_an_exporter_reading_it_as_the_clients_do(names: Any) -> None:
+    dep = stack.exporter_deployment(names, "digest")
+    pod = dep["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["REDIS_ADDR"]["value"] == f"redis://{names.service_host}:{names.port}"
+    secret_ref = env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert secret_ref == {"name": f"redis-password-{names.namespace}", "key": "redis-password", "optional": True}
+    assert container["image"] == images.REDIS_EXPORTER_IMAGE == stack.EXPORTER_IMAGE
+    assert {"name": "metrics", "containerPort": stack.EXPORTER_PORT} in container["ports"]
+    labels = pod["metadata"]["labels"]
+    assert labels[stack.WATCHES_NAMESPACE_LABEL] == names.namespace and labels[stack.WATCHES_POD_LABEL] == names.pod
+    assert pod["metadata"]["annotations"]["checksum/password"] == "digest"
+    assert dep["metadata"]["namespace"] == stack.NAMESPACE
+
+
+def test_exporter_series_carry_the_watched_redis_namespace_and_pod() -> None:
+    exporter = {"name": stack.EXPORTER_CONTAINER, "ports": [{"name": "metrics", "containerPort": stack.EXPORTER_PORT}]}
+    pod = _pod("redis-exporter-redis-abc", stack.NAMESPACE, "10.244.0.9", "Running", [exporter])
+    pod["metadata"]["labels"] = stack.exporter_deployment(RUNBOOK)["spec"]["template"]["metadata"]["labels"]
+    (group,) = pod_discovery.targets([pod], stack.EXPORTER_CONTAINER, str(stack.EXPORTER_PORT))
+    labels = dict(group["labels"])
+    for rule in _job(stack.EXPORTER_JOB)["relabel_configs"]:  # Prometheus's relabelling, for these three rules
+        value = ";".join(labels.get(name, "") for name in rule["source_labels"])
+        if rule.get("action") == "keep":
+            assert re.fullmatch(rule["regex"], value), rule
+        else:
+            labels[rule["target_label"]] = value
+    assert (labels["namespace"], labels["pod"]) == (RUNBOOK.namespace, RUNBOOK.pod)
+
+
+def test_runbook_chart_admits_the_exporter_to_redis() -> None:
+    docs = _render(system.CHART_DIR, "redis", _helmrelease_values(system.HELMRELEASE))
     (policy,) = [d for d in docs if d["kind"] == "NetworkPolicy"]
-    metrics_rules = [r for r in policy["spec"]["ingress"] if r["ports"][0]["port"] == stack.EXPORTER_PORT]
-    assert metrics_rules, "the NetworkPolicy must admit the exporter port"
-    (rule,) = metrics_rules
-    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": stack.NAMESPACE}}}]
-
-
-def test_bitnami_exporter_authenticates_from_the_pods_own_password_file() -> None:
-    docs = _render(system.BITNAMI_CHART_DIR, "redis-bitnami", _helmrelease_values(system.BITNAMI_HELMRELEASE))
+    (rule,) = [r for r in policy["spec"]["ingress"] if r["ports"][0]["port"] == 6379]
+    monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": stack.NAMESPACE}}}
+    assert monitoring in rule["from"]
     (sts,) = [d for d in docs if d["kind"] == "StatefulSet"]
-    exporter = sts["spec"]["template"]["spec"]["containers"][1]
-    assert '"$(< /secrets/redis-password)"' in exporter["args"][0]
-    assert {"name": "redis-password", "mountPath": "/secrets/"} in exporter["volumeMounts"]
-    assert exporter["securityContext"]["readOnlyRootFilesystem"] is True
+    assert len(sts["spec"]["template"]["spec"]["containers"]) == 1, "the runbook says 1/1 READY: no sidecar"
 
 
 def _event(name: str, namespace: str, status: str, at: float) -> alerting.AlertEvent:

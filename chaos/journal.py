@@ -80,10 +80,22 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "client_outage_s": verified.get("client_outage_s"),
         "keys_lost": verified.get("keys_lost"),
         "keys_written": verified.get("keys_written"),
+        # read back after the undo restored what the fault changed: data kept even when recovery failed
+        "keys_lost_after_restore": undo.get("keys_lost_after_restore"),
         "wall_s": round(wall_s, 1),
         "timing_definitions": TIMINGS,
-        "notes": verified.get("notes") or recover.get("notes", []),
+        "notes": verified.get("notes") or recover.get("notes") or undo.get("notes", []),
     }
+
+
+def keys_lost_text(row: dict[str, Any]) -> str:
+    """Sentinel keys lost at verification, or, when the runbook did not recover, once the undo restored Redis."""
+    of = f" of {row['keys_written']}" if row.get("keys_written") else ""
+    if row.get("keys_lost") is not None:
+        return f"{row['keys_lost']}{of}"
+    if row.get("keys_lost_after_restore") is not None:
+        return f"not measured at recovery; {row['keys_lost_after_restore']} once the undo restored Redis"
+    return "not measured"
 
 
 def write(run_dir: Path, mode: str, journal: dict[str, Any], row: dict[str, Any]) -> Path:
@@ -113,7 +125,7 @@ def render_summary(run_dir: Path) -> Path:
         lines.append(
             f"| {r['mode']}{mutation} | {r.get('verdict')} | {r['status']}{failed}"
             f" | {r['time_to_detect_s']} | {r['time_to_recover_s']} | {r.get('fault_to_verified_s')}"
-            f" | {'yes' if r['within_escalation'] else 'no'} | {outage} | {r['keys_lost']}/{r['keys_written']}"
+            f" | {'yes' if r['within_escalation'] else 'no'} | {outage} | {keys_lost_text(r)}"
             f" | {r['wall_s']} |"
         )
     lines += profile_section(rows)

@@ -18,9 +18,8 @@ from kubernetes.client.exceptions import ApiException
 
 from chaos.errors import HarnessError, InjectionFailed
 from chaos.modes.base import Context
-from chaos.safety import require_local_node
+from chaos.nodes import NodeHost, node_host
 from fixtures import budgets, system
-from fixtures.cluster import config as cluster_config
 from fixtures.pods import is_ready, wait_for_pod, waiting_reason
 
 HR_GROUP, HR_VERSION, HR_PLURAL = system.HELMRELEASE_API
@@ -267,31 +266,28 @@ def json_patch(ctx: Context, kind: str, name: str, operations: list[dict[str, An
     )
 
 
-# ---------------------------------------------------------------- node actions (the local cluster's node only)
+# ---------------------------------------------------------------- node actions (nodes chaos.nodes can reach)
 
 
-def _crictl(*args: str) -> str:
-    crictl = cluster_config.TOOLS_BIN / "crictl"
-    endpoint = f"--runtime-endpoint=unix://{cluster_config.CONTAINERD_SOCKET}"
-    out = subprocess.run([str(crictl), endpoint, *args], capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise HarnessError(f"crictl {' '.join(args)[:80]} failed: {out.stderr.strip()[:200]}")
-    return out.stdout
-
-
-def pod_sandbox_pid(ctx: Context, pod_uid: str) -> int | None:
-    """Host pid of the pod sandbox (its pause process, which holds the pod's network namespace) of the Redis
-    pod with UID `pod_uid`, through this machine's containerd; None when that pod has no sandbox here."""
-    require_local_node(ctx.permit, "enter the Redis pod's network namespace")
-    listing = json.loads(_crictl("pods", "--name", ctx.names.pod, "--namespace", ctx.names.namespace, "-o", "json"))
+def pod_sandbox_pid(ctx: Context, pod_uid: str) -> tuple[NodeHost, int] | None:
+    """The node of the Redis pod with UID `pod_uid` and the pid, on that node, of the pod's sandbox (its pause
+    process, which holds the pod's network namespace); None when that pod has no running sandbox."""
+    try:
+        pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    if pod.metadata.uid != pod_uid or not pod.spec.node_name:
+        return None
+    node = node_host(ctx.permit, pod.spec.node_name, "enter the Redis pod's network namespace")
+    listing = json.loads(node.crictl("pods", "--name", ctx.names.pod, "--namespace", ctx.names.namespace, "-o", "json"))
     for sandbox in listing.get("items", []):
         if sandbox["metadata"].get("uid") == pod_uid and sandbox.get("state") == "SANDBOX_READY":
-            return int(json.loads(_crictl("inspectp", "-o", "json", sandbox["id"]))["info"]["pid"])
+            return node, int(json.loads(node.crictl("inspectp", "-o", "json", sandbox["id"]))["info"]["pid"])
     return None
 
 
-def pod_iptables(ctx: Context, pid: int, *rule: str) -> subprocess.CompletedProcess[str]:
-    """iptables inside the network namespace of host process `pid` (a pod's sandbox)."""
-    require_local_node(ctx.permit, "change iptables in the Redis pod's network namespace")
-    command = ["nsenter", f"--net=/proc/{pid}/ns/net", "iptables", "-w", *rule]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=30)
+def pod_iptables(node: NodeHost, pid: int, *rule: str) -> subprocess.CompletedProcess[str]:
+    """iptables inside the network namespace of process `pid` (a pod's sandbox) on `node`."""
+    return node.run(["nsenter", f"--net=/proc/{pid}/ns/net", "iptables", "-w", *rule])

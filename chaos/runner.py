@@ -23,7 +23,8 @@ from chaos.errors import ChaosError, HarnessError, NotRecovered, RecoveryFailed,
 from chaos.modes import MODES
 from chaos.modes.bad_config import BadConfig
 from chaos.modes.base import Context, FailureMode
-from chaos.safety import Permit, require_local_node
+from chaos.nodes import redis_node_host
+from chaos.safety import Permit
 from chaos.steps import first_fix_started
 from checks import sentinel
 from checks import verification as v
@@ -88,7 +89,7 @@ def start(permit: Permit, mode_name: str, directive: str | None = None, without_
     """A new run of one failure mode against the permit's cluster (nothing is changed yet)."""
     mode = failure_mode(mode_name, directive)
     if mode.node_action:
-        require_local_node(permit, mode.node_action)
+        redis_node_host(permit, mode.node_action)  # refused here, before anything changes, when out of reach
     run_id = f"{mode.name}-{uuid.uuid4().hex[:8]}"
     return Run(mode, open_context(permit, run_id), set_id=run_id, without_recovery=without_recovery)
 
@@ -337,19 +338,23 @@ def verify(run: Run) -> dict[str, Any]:
 # ---------------------------------------------------------------- undo and repair
 
 
-def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Context | None = None) -> float:
-    """Restore what `record` says, wait until healthy, drop its sentinel keys, clear it; seconds taken.
+def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Context | None = None) -> dict[str, Any]:
+    """Restore what `record` says, wait until healthy, read back and drop its sentinel keys, clear it: the
+    seconds taken and how many sentinel keys the restored Redis lacks (None when the run wrote none).
 
     An interrupt while this runs leaves the record in place for the next run, and says so.
     """
     started = time.monotonic()
     own = ctx is None
     ctx = ctx or open_context(permit, record.get("run_id", "repair"), record)
+    lost = None
     try:
         failure_mode(mode_name).undo(ctx, record)
         wait_until_verified(ctx, not_before=time.time())
         if record.get("sentinel_set"):
             with through_service(ctx.cluster, ctx.names) as client:
+                report = sentinel.check_set(client, record["sentinel_set"])
+                lost = report.lost if report.keys else SENTINEL_COUNT
                 sentinel.delete_set(client, record["sentinel_set"])
         records.clear(permit, mode_name)
     except KeyboardInterrupt:
@@ -362,22 +367,22 @@ def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Con
     finally:
         if own:
             ctx.executor.close()
-    return time.monotonic() - started
+    return {"seconds": round(time.monotonic() - started, 1), "keys_lost_after_restore": lost}
 
 
 def undo(run: Run) -> dict[str, Any]:
     """Rollback: undo this run's fault if it recorded one (nothing to do otherwise). Its output also carries the
     recovery steps taken, since Chaos Toolkit keeps no output of a recovery phase that failed."""
-    steps = {"recovery_steps": [step.as_json() for step in run.ctx.steps]}
+    steps = {"recovery_steps": [step.as_json() for step in run.ctx.steps], "notes": list(run.ctx.notes)}
     record = records.pending(run.permit.cluster).get(run.mode.name)
     if record is None or record.get("run_id") != run.ctx.run_id:
         if run.sentinels_written:
             with through_service(run.ctx.cluster, run.ctx.names) as client:
                 sentinel.delete_set(client, run.set_id)
         return {"undone": None, "reason": "this run changed nothing that needs undoing", **steps}
-    took = undo_record(run.permit, run.mode.name, record, run.ctx)
-    log.info("UNDO mode=%s took %.0fs", run.mode.name, took)
-    return {"undone": run.mode.name, "seconds": round(took, 1), **steps}
+    undone = undo_record(run.permit, run.mode.name, record, run.ctx)
+    log.info("UNDO mode=%s %s", run.mode.name, undone)
+    return {"undone": run.mode.name, **undone, **steps}
 
 
 def repair(permit: Permit, say: Callable[[str], None] = print) -> list[str]:
@@ -385,7 +390,7 @@ def repair(permit: Permit, say: Callable[[str], None] = print) -> list[str]:
     repaired = []
     for mode_name, record in records.pending(permit.cluster).items():
         say(f"REPAIR {mode_name}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
-        took = undo_record(permit, mode_name, record)
+        took = undo_record(permit, mode_name, record)["seconds"]
         say(f"REPAIR {mode_name}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
         repaired.append(mode_name)
     return repaired

@@ -45,12 +45,3 @@ def authorize(target: Target) -> Permit:
         f"`python -m fixtures.cluster up` created; pass --allow-chaos-on {cluster.context} "
         f"(RUNBOOK_ALLOW_CHAOS_ON={cluster.context} for `chaos run`) if it is yours to break"
     )
-
-
-def require_local_node(permit: Permit, action: str) -> None:
-    """Node-level actions (stop a kubelet, freeze a process) need a provider for the target's kind of cluster."""
-    if not permit.local:
-        raise ChaosRefused(
-            f"refusing to {action} on context {permit.cluster.context!r}: node actions exist only for the "
-            "suite's own cluster (this machine's kubelet and containerd); no provider for this kind of cluster"
-        )

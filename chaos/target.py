@@ -29,6 +29,7 @@ CONFIGURATION_ENV = {
     "redis_configmap": ("RUNBOOK_REDIS_CONFIGMAP", RUNBOOK.configmap),
     "redis_helmrelease": ("RUNBOOK_REDIS_HELMRELEASE", RUNBOOK.helmrelease),
     "clients": ("RUNBOOK_CLIENTS", ",".join(f"{c.namespace}/{c.deployment}" for c in RUNBOOK.clients)),
+    "docker_host": ("DOCKER_HOST", ""),
 }
 NAME_FIELDS = ("namespace", "statefulset", "pod", "service", "pvc", "configmap", "helmrelease")
 
@@ -46,6 +47,7 @@ class Target:
     runbook: Path
     names: RunbookNames = RUNBOOK
     allow_chaos_on: frozenset[str] = frozenset()
+    docker_host: str = ""  # the docker daemon running a kind cluster's nodes ("": docker's default)
 
     @classmethod
     def from_configuration(cls, configuration: dict[str, Any]) -> Target:
@@ -67,6 +69,7 @@ class Target:
             runbook=runbook if runbook.is_absolute() else cluster_config.REPO / runbook,
             names=names,
             allow_chaos_on=frozenset(c for c in get("allow_chaos_on").split(",") if c),
+            docker_host=get("docker_host"),
         )
 
     def as_configuration(self) -> dict[str, str]:
@@ -79,6 +82,7 @@ class Target:
             "allow_chaos_on": ",".join(sorted(self.allow_chaos_on)),
             **{f"redis_{f}": getattr(n, f) for f in NAME_FIELDS},
             "clients": ",".join(f"{c.namespace}/{c.deployment}" for c in n.clients),
+            "docker_host": self.docker_host,
         }
 
 

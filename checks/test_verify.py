@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from checks import verification as v
+from checks.prometheus import no_runbook_alert_firing
 from checks.runbook.model import Runbook
 from fixtures.kube import Cluster
 from fixtures.names import Client, RunbookNames
@@ -108,3 +109,8 @@ def test_client_logs_free_of_redis_errors(
 # Beyond the runbook: every acknowledged sentinel key is still there.
 def test_sentinel_keys_intact(cluster: Cluster, names: RunbookNames, verify_runbook: Runbook, check) -> None:
     check(lambda: v.sentinel_keys_intact(cluster, names, verify_runbook))
+
+
+# The runbook starts at an alert: none of its alerts may still fire in the team's Prometheus (--prometheus).
+def test_no_runbook_alert_firing(cluster: Cluster, verify_runbook: Runbook, check, request) -> None:
+    check(lambda: no_runbook_alert_firing(cluster, request.config.getoption("prometheus"), verify_runbook))

@@ -56,10 +56,10 @@ class PodNetworkFault(FailureMode):
         return Effect("pod", ctx.names.pod, f"pod/{ctx.names.pod} not Ready", lambda pod: not is_ready(pod))
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        pid = levers.pod_sandbox_pid(ctx, ctx.record["pod_uid"])
-        if pid is None:
-            raise InjectionFailed(f"pod/{ctx.names.pod} has no running sandbox on this node")
-        added = levers.pod_iptables(ctx, pid, "-I", "INPUT", *DROP_REDIS)
+        sandbox = levers.pod_sandbox_pid(ctx, ctx.record["pod_uid"])
+        if sandbox is None:
+            raise InjectionFailed(f"pod/{ctx.names.pod} has no running sandbox on its node")
+        added = levers.pod_iptables(*sandbox, "-I", "INPUT", *DROP_REDIS)
         if added.returncode != 0:
             raise InjectionFailed(f"iptables in the pod's network namespace failed: {added.stderr.strip()[:200]}")
         return {"dropped_in_pod_netns": " ".join(DROP_REDIS), "pod_uid": ctx.record["pod_uid"]}
@@ -72,9 +72,9 @@ class PodNetworkFault(FailureMode):
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         # Only the pod the run changed, if it still exists (the fix usually replaced it, and its namespace with it).
-        pid = levers.pod_sandbox_pid(ctx, record["pod_uid"])
-        if pid is not None and levers.pod_iptables(ctx, pid, "-C", "INPUT", *DROP_REDIS).returncode == 0:
-            levers.pod_iptables(ctx, pid, "-D", "INPUT", *DROP_REDIS)
+        sandbox = levers.pod_sandbox_pid(ctx, record["pod_uid"])
+        if sandbox is not None and levers.pod_iptables(*sandbox, "-C", "INPUT", *DROP_REDIS).returncode == 0:
+            levers.pod_iptables(*sandbox, "-D", "INPUT", *DROP_REDIS)
             levers.wait_redis_ready(ctx, "after removing the dropped-packets rule")
 
 

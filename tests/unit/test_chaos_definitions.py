@@ -84,7 +84,7 @@ def test_summary_is_rendered_from_the_journals(tmp_path: Path) -> None:
     journal.write(tmp_path, "pvc-loss", fake, row)
     text = journal.render_summary(tmp_path).read_text()
     assert (
-        "| pvc-loss | runbook insufficient | completed | 5.0 | 12.0 | 20.0 | yes | agent-bruno 3.0 | 0/100 | 30.0 |"
+        "| pvc-loss | runbook insufficient | completed | 5.0 | 12.0 | 20.0 | yes | agent-bruno 3.0 | 0 of 100 | 30.0 |"
         in text
     )
     assert "- pvc-loss: [lever, fix] ran `kubectl apply -f sc.yaml`: a fix for a missing StorageClass" in text

@@ -259,3 +259,4 @@ def test_alert_path_times_the_page_from_the_fault_and_the_resolution_from_verifi
 def test_journal_times_come_from_the_runners_detect_and_verify_outputs() -> None:
     journal = {"run": [{"output": {"fault_in_effect_at": 100.5}}, {"output": "text"}, {"output": {"verified_at": 200}}]}
     assert alert_timing.journal_times(journal) == (100.5, 200.0)
+    assert alert_timing.journal_times({"summary": {}, "chaostoolkit_journal": journal}) == (100.5, 200.0)

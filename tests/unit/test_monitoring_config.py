@@ -198,6 +198,8 @@ def test_each_redis_has_an_exporter_reading_it_as_the_clients_do(names: Any) -> 
     (container,) = pod["spec"]["containers"]
     env = {e["name"]: e for e in container["env"]}
     assert env["REDIS_ADDR"]["value"] == f"redis://{names.service_host}:{names.port}"
+    connect = _seconds(env["REDIS_EXPORTER_CONNECTION_TIMEOUT"]["value"])
+    assert connect < _seconds(stack.prometheus_config()["global"]["scrape_timeout"]), "redis_up 0, not a failed scrape"
     secret_ref = env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
     assert secret_ref == {"name": f"redis-password-{names.namespace}", "key": "redis-password", "optional": True}
     assert container["image"] == images.REDIS_EXPORTER_IMAGE == stack.EXPORTER_IMAGE

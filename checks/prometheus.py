@@ -113,7 +113,8 @@ def no_runbook_alert_firing(cluster: Cluster, address: str | None, runbook: Runb
         if not address:
             raise NotCheckable("no Prometheus address given: pass --prometheus URL or svc/NAMESPACE/NAME:PORT")
         names = runbook_alert_names(book)
-        loaded = loaded_alert_names(prometheus_get(cluster, address, "/api/v1/rules?type=alert"))
+        # No query string: the service proxy would escape its "?" (HTTP 404); loaded_alert_names keeps alerting rules.
+        loaded = loaded_alert_names(prometheus_get(cluster, address, "/api/v1/rules"))
         return alerts_verdict(names, loaded, firing(prometheus_get(cluster, address, "/api/v1/alerts"), names), address)
 
     return judged("no runbook alert firing", line, measure)

@@ -35,7 +35,8 @@ def rendered() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _container(rendered: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    (container,) = rendered[("StatefulSet", "redis-master")]["spec"]["template"]["spec"]["containers"]
+    containers = rendered[("StatefulSet", "redis-master")]["spec"]["template"]["spec"]["containers"]
+    (container,) = [c for c in containers if c["name"] == "redis"]
     return container
 
 

@@ -25,6 +25,9 @@ status=0
 .venv/bin/python -m pytest -m mutation --junitxml=reports/junit-mutation.xml "$@" || status=1
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@" || status=1
 .venv/bin/python -m checks.benchmark --runs 3 || status=1
+# The two-node kind cluster: self-tests, system, verify, oom and Node Issues (journals in reports/chaos-kind).
+bash scripts/test-kind.sh -m "cluster or verify or chaos" -k "oom_killed or not_ready_node or not (test_chaos or test_interrupt)" \
+    --chaos-journals=reports/chaos-kind "$@" || status=1
 .venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml "$@" || status=1
 .venv/bin/python -m fixtures.report --wall-seconds $(( $(date +%s) - started )) || status=1
 echo "game-day report: $(pwd)/reports/report.html"

@@ -2,7 +2,7 @@
 # The test command: set up, bring the local cluster up (reused when already running), run the tests.
 # Without arguments: every marker on the runbook's profile, then system and verify on the Bitnami-shaped
 # system, the hidden-precondition check on the stock profile (oom, bad-config, step6) and the mutation check
-# (steps 3 and 4 without the runbook's restart), then report.html checked in headless Chromium.
+# (steps 3 and 4 without the runbook's restart), report.html checked in headless Chromium, then the kind stage.
 # Extra arguments replace that and go to one pytest run, e.g. `bash scripts/test.sh -m unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +29,10 @@ status=0
 .venv/bin/python -m pytest -m mutation -k "step3 or step4" --junitxml=reports/junit-mutation.xml || status=1
 # The game-day page from this run's artifacts, checked in headless Chromium; screenshot in reports/report.png.
 .venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml || status=1
+# The two-node kind cluster (pytest-kind, offline node image; scripts/test-kind.sh): its self-tests, the system
+# installed fresh and verified, and the two experiments that need a real node (oom, Node Issues); journals in
+# reports/chaos-kind. Then the cluster is deleted and the suite's docker stopped.
+bash scripts/test-kind.sh -m "cluster or verify or chaos" \
+    -k "oom_killed or not_ready_node or not (test_chaos or test_interrupt)" \
+    --chaos-journals=reports/chaos-kind || status=1
 exit $status

@@ -11,9 +11,13 @@ DEBIAN_PACKAGES=(
   mmdebstrap busybox-static openssl ca-certificates curl python3-venv
   chromium
   prometheus  # for promtool only (tests/unit/test_alert_rules.py): its server must not start here
+  docker.io jq  # the kind cluster's docker, started only by `python -m fixtures.kind.docker start`
 )
-# Packages that ship a daemon: installing one must not start it, nor leave it enabled for the next boot.
-DAEMON_PACKAGES=(prometheus)
+# Packages that ship a daemon, with the systemd units and init script each would enable: installing one must not
+# start it, nor leave it enabled for the next boot (the host's docker would change iptables and use the local
+# cluster's containerd).
+declare -A DAEMON_UNITS=([prometheus]="prometheus.service" [docker.io]="docker.service docker.socket")
+declare -A DAEMON_INIT=([prometheus]=prometheus [docker.io]=docker)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -36,10 +40,14 @@ if ((${#missing[@]})); then
     rm -f /usr/sbin/policy-rc.d
     trap - EXIT
   fi
-  for pkg in "${DAEMON_PACKAGES[@]}"; do
+  for pkg in "${!DAEMON_UNITS[@]}"; do
     if [[ " ${missing[*]} " == *" $pkg "* ]]; then
-      deb-systemd-helper disable "$pkg.service" >/dev/null 2>&1 || true
-      update-rc.d "$pkg" disable >/dev/null 2>&1 || true
+      for unit in ${DAEMON_UNITS[$pkg]}; do
+        deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
+        # deb-systemd-helper keeps the links when it has no state for them (measured with docker): remove them.
+        rm -f /etc/systemd/system/*.wants/"$unit"
+      done
+      update-rc.d "${DAEMON_INIT[$pkg]}" disable >/dev/null 2>&1 || true
     fi
   done
 fi

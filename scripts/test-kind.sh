@@ -4,7 +4,7 @@
 # cluster and stops the suite's docker. Extra arguments replace the marker selection, e.g. `-m cluster`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-kind.sh
+bash scripts/setup.sh
 source scripts/env.sh
 mkdir -p reports
 context=kind-redis-runbook-kind

@@ -26,7 +26,7 @@ status=0
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@" || status=1
 .venv/bin/python -m checks.benchmark --runs 3 || status=1
 # The two-node kind cluster: self-tests, system, verify, oom and Node Issues (journals in reports/chaos-kind).
-bash scripts/test-kind.sh -m "cluster or verify or chaos" -k "oom_killed or not_ready_node or not (test_chaos or test_interrupt)" \
+bash scripts/test-kind.sh -m "cluster or system or verify or chaos" -k "test_capabilities or test_names or test_verify.py or oom_killed or not_ready_node" \
     --chaos-journals=reports/chaos-kind "$@" || status=1
 .venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml "$@" || status=1
 .venv/bin/python -m fixtures.report --wall-seconds $(( $(date +%s) - started )) || status=1

@@ -249,8 +249,7 @@ def detect(run: Run) -> dict[str, Any]:
             raise HarnessError(f"the suite's symptom probe failed: {type(exc).__name__}: {exc}") from exc
         run.detected_at = time.time()
         fault_in_effect(run)
-        # The diagnosis can read the same API state a moment before the watch delivers it: that is no latency.
-        took = max(0.0, run.detected_at - (run.effect_at or run.detected_at))
+        took = run.detected_at - (run.effect_at or run.detected_at)
         log.info("DETECT mode=%s time_to_detect_s=%.1f (%s)", run.mode.name, took, run.effect_source)
         return {
             "time_to_detect_s": round(took, 1),
@@ -263,17 +262,27 @@ def detect(run: Run) -> dict[str, Any]:
 
 
 def fault_in_effect(run: Run) -> None:
-    """When the fault took effect: the watch's first sighting, else (no API object shows it) inject's return."""
+    """When the fault took effect: the watch's first sighting, else (no API object shows it) inject's return;
+    never after the diagnosis showed the symptom."""
     watch = run.effect_watch
     seen = watch.result(wait=EFFECT_REPORT_S) if watch else None
     if watch is not None and seen is not None:
-        run.effect_at, run.effect_source = seen, f"watch: {watch.effect.what}"
+        at, source = seen, f"watch: {watch.effect.what}"
     elif watch is not None:
-        run.effect_at = run.injected_at
-        run.effect_source = f"inject returned (the watch for {watch.effect.what} saw nothing: {watch.state})"
+        at = run.injected_at
+        source = f"inject returned (the watch for {watch.effect.what} saw nothing: {watch.state})"
     else:
-        run.effect_at = run.injected_at
-        run.effect_source = "inject returned (no API object shows this fault; the injection checked it)"
+        at = run.injected_at
+        source = "inject returned (no API object shows this fault; the injection checked it)"
+    run.effect_at, run.effect_source = earliest_sighting(at, source, run.detected_at or at)
+
+
+def earliest_sighting(effect_at: float, source: str, detected_at: float) -> tuple[float, str]:
+    """The diagnosis can read the API state a moment before the watch delivers the same change: the fault was in
+    effect no later than the diagnosis showed it, so that moment bounds it (and detection took 0 s)."""
+    if effect_at <= detected_at:
+        return effect_at, source
+    return detected_at, f"the runbook's diagnosis, {effect_at - detected_at:.1f} s before the {source} delivered it"
 
 
 def recover(run: Run) -> dict[str, Any]:

@@ -62,3 +62,13 @@ def test_a_failed_phase_stops_the_phases_after_it() -> None:
     run.failed_phase = "inject"
     with pytest.raises(ChaosError, match="phase 'inject' failed"):
         runner.detect(run)
+
+
+def test_a_watch_that_delivers_after_the_diagnosis_does_not_put_the_fault_after_the_symptom() -> None:
+    at, source = runner.earliest_sighting(100.5, "watch: ImagePullBackOff", detected_at=100.0)
+    assert at == 100.0
+    assert source == "the runbook's diagnosis, 0.5 s before the watch: ImagePullBackOff delivered it"
+
+
+def test_a_watch_that_saw_the_fault_first_keeps_its_time() -> None:
+    assert runner.earliest_sighting(90.0, "watch: OOMKilled", detected_at=100.0) == (90.0, "watch: OOMKilled")

@@ -101,6 +101,8 @@ def target(request: pytest.FixtureRequest, cluster: Cluster, names: RunbookNames
         names=names,
         allow_chaos_on=frozenset(request.config.getoption("allow_chaos_on")),
         docker_host=_docker_host(request),
+        # Where the suite installs the system it installs the monitoring stack with it: the page must be measured.
+        alert_path="required" if _suite_installs(request, cluster) else "if-present",
     )
 
 

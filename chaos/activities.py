@@ -30,6 +30,11 @@ def steady_state(configuration: dict[str, Any] | None = None) -> bool:
     return runner.steady_state(current_run(configuration))
 
 
+def pager_quiet(configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Probe: RedisDown inactive and resolved at the webhook before the fault (the alert path's steady state)."""
+    return runner.pager_quiet(current_run(configuration))
+
+
 def write_sentinels(configuration: dict[str, Any] | None = None) -> dict[str, Any]:
     return runner.write_sentinels(current_run(configuration))
 
@@ -52,6 +57,11 @@ def recover(configuration: dict[str, Any] | None = None) -> dict[str, Any]:
 def verify_recovered(configuration: dict[str, Any] | None = None) -> dict[str, Any]:
     """Probe: every verification check passes and no sentinel key was lost (or the loss is measured)."""
     return runner.verify(current_run(configuration))
+
+
+def alert_path(configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Probe: the runbook's alerts that reached the webhook, RedisDown's time from the fault and to resolution."""
+    return runner.alert_path(current_run(configuration))
 
 
 def undo(configuration: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -64,6 +64,9 @@ def run_chaos(
             record_property(f"{name or mode}.{key}", value)
         if result.get("status") == "aborted" and result.get("refused"):
             pytest.fail(result["refused"], pytrace=False)
+        paged = [e for e in row["errors"] if e["type"] in ("AlertPathFailed", "AlertPathUnmeasured")]
+        if paged:  # whatever else the test expects of the run, the page must behave
+            pytest.fail(f"{name or mode}: {paged[0]['type']}: {paged[0]['message']}", pytrace=False)
         if result.get("status") == "interrupted":
             interrupted.append(mode)
             # Chaos Toolkit caught the Ctrl-C and ran the rollback; stop the session so no further fault is injected.
@@ -90,6 +93,9 @@ def junit_properties(row: dict[str, Any], path: Path) -> dict[str, object]:
         "fault_to_verified_s": row["fault_to_verified_s"],
         "client_outage_s": json.dumps(row["client_outage_s"]),
         "keys_lost": row["keys_lost"],
+        "time_to_alert_s": row.get("time_to_alert_s"),
+        "alert_resolved_after_s": row.get("alert_resolved_after_s"),
+        "alerts_fired": ", ".join(row.get("alerts_fired") or []),
         "journal": str(path),
     }
 

@@ -31,3 +31,12 @@ class NotRecovered(RecoveryFailed):
 
 class NoHealthyNode(RecoveryFailed):
     """The pod has no healthy node to be rescheduled to (a single-node cluster)."""
+
+
+class AlertPathFailed(ChaosError):
+    """The runbook's alert did not behave: RedisDown never reached the pager although every client reported Redis
+    down long enough, it never resolved after recovery, or it was still active before the fault."""
+
+
+class AlertPathUnmeasured(ChaosError):
+    """The alert path had to be measured (the suite installed the monitoring stack) but could not be read."""

@@ -27,7 +27,24 @@ TIMINGS = {
     "client_outage_s": "seconds each client itself counted without Redis (its redis_unavailable_seconds_total)",
     "fault_to_verified_s": "fault in effect -> every verification check passes; compared with the runbook's "
     "15-minute escalation",
+    "time_to_alert_s": "fault in effect -> the first RedisDown notification for this Redis reaches the in-cluster "
+    "webhook (the pager a team would get; Alertmanager's delivery, not Prometheus's state)",
+    "alert_resolved_after_s": "every verification check passes -> RedisDown's resolution reaches the webhook",
+    "clients_down_longest_s": "the longest stretch during which every client reported Redis down (their redis_up, "
+    "scraped every 5 s; a lower bound): RedisDown is required when it reaches 60 s",
 }
+ALERT_PATH = "runbook-alerts-fired-and-resolved"
+ALERT_FIELDS = (
+    "alerts_fired",
+    "time_to_alert_s",
+    "alert_resolved_after_s",
+    "alert_resolution",
+    "clients_down_longest_s",
+    "redis_down_required",
+    "redis_down_judgement",
+    "redis_down_fired_at",
+    "redis_down_resolved_at",
+)
 ERROR = re.compile(r"chaos\.errors\.(\w+): (.*)")
 
 
@@ -63,6 +80,9 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
     undo = next((a["output"] for a in journal.get("rollbacks", []) if isinstance(a.get("output"), dict)), {})
     steps = recover.get("steps") or undo.get("recovery_steps", [])
     total = verified.get("fault_to_verified_s")
+    # A failed alert-path probe has no output either: the rollback carries what it measured.
+    alerts = activity_output(journal, ALERT_PATH) or undo.get("alert_path") or {}
+    quiet = activity_output(journal, "alert-path-quiet-before-fault")
     return {
         "mode": mode,
         "status": journal.get("status"),
@@ -82,6 +102,8 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "keys_written": verified.get("keys_written"),
         # read back after the undo restored what the fault changed: data kept even when recovery failed
         "keys_lost_after_restore": undo.get("keys_lost_after_restore"),
+        "alert_path": alerts.get("alert_path") or quiet.get("alert_path") or "not measured",
+        **{key: alerts.get(key) for key in ALERT_FIELDS},
         "wall_s": round(wall_s, 1),
         "timing_definitions": TIMINGS,
         "notes": verified.get("notes") or recover.get("notes") or undo.get("notes", []),
@@ -129,6 +151,7 @@ def render_summary(run_dir: Path) -> Path:
             f" | {r['wall_s']} |"
         )
     lines += profile_section(rows)
+    lines += alert_section(rows)
     lines += ["", "Timings:", ""] + [f"- **{name}**: {text}" for name, text in TIMINGS.items()]
     lines += ["", "## Recovery steps (runbook, runbook-prose, lever)", ""]
     for r in rows:
@@ -143,6 +166,33 @@ def render_summary(run_dir: Path) -> Path:
     path = run_dir / "summary.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def alert_section(rows: list[dict[str, Any]]) -> list[str]:
+    """The alert path per mode: the suite's own measurement of the pager (not something the runbook does)."""
+    lines = [
+        "",
+        "## Alert path (measured by the suite: the in-cluster webhook standing in for the pager)",
+        "",
+        "| mode | RedisDown after fault s | resolved after verified s | clients all down s | RedisDown | fired |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        if r.get("alert_path") != "measured":
+            lines.append(f"| {r['mode']} | | | | {r.get('alert_path') or 'not measured'} | |")
+            continue
+        resolved = r.get("alert_resolved_after_s")
+        lines.append(
+            f"| {r['mode']} | {_or_dash(r.get('time_to_alert_s'))} | "
+            f"{_or_dash(resolved) if resolved is not None else r.get('alert_resolution') or '-'} | "
+            f"{_or_dash(r.get('clients_down_longest_s'))} | {r.get('redis_down_judgement')} | "
+            f"{', '.join(r.get('alerts_fired') or []) or 'none'} |"
+        )
+    return lines
+
+
+def _or_dash(value: Any) -> str:
+    return "-" if value is None else str(value)
 
 
 def profile_section(rows: list[dict[str, Any]]) -> list[str]:

@@ -17,9 +17,16 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from chaos import records
+from chaos import pager, records
 from chaos.effects import EffectWatch
-from chaos.errors import ChaosError, HarnessError, NotRecovered, RecoveryFailed, SymptomNotShown
+from chaos.errors import (
+    AlertPathFailed,
+    ChaosError,
+    HarnessError,
+    NotRecovered,
+    RecoveryFailed,
+    SymptomNotShown,
+)
 from chaos.modes import MODES
 from chaos.modes.bad_config import BadConfig
 from chaos.modes.base import Context, FailureMode
@@ -64,6 +71,8 @@ class Run:
     outage_before: dict[str, float] = field(default_factory=dict)
     sentinels_written: bool = False
     failed_phase: str | None = None
+    alert_unmeasured: str | None = None  # why the alert path is not measured in this run (None: it is)
+    alert_path: dict[str, Any] = field(default_factory=dict)  # what pager.measure found (also on failure)
 
     @property
     def permit(self) -> Permit:
@@ -195,6 +204,37 @@ def client_outage_seconds(ctx: Context) -> dict[str, float]:
         )
         for c in ctx.names.clients
     }
+
+
+def pager_quiet(run: Run) -> dict[str, Any]:
+    """Before the fault: RedisDown for this Redis inactive and resolved at the webhook (bounded wait), so what
+    reaches the pager after the fault is this fault's. Not measured (and said why) where there is no pager to read."""
+
+    def body() -> dict[str, Any]:
+        run.alert_unmeasured = pager.measurable(run.ctx.cluster, run.permit.target.alert_path)
+        if run.alert_unmeasured:
+            return {"alert_path": run.alert_unmeasured}
+        waited = pager.quiet_before_fault(run.ctx.cluster, run.ctx.names)
+        return {"alert_path": "measured", "quiet_after_s": round(waited, 1)}
+
+    return _phase(run, "pager-quiet", body)
+
+
+def alert_path(run: Run) -> dict[str, Any]:
+    """After verification (or after a failed phase: the page matters most then): which of the runbook's alerts
+    reached the webhook since the fault, RedisDown's time from the fault in effect and its resolution after
+    verification. Fails, naming the rule, when RedisDown was due and never came, or never resolved."""
+    if run.injected_at is None:
+        return {"alert_path": "not measured: the fault was not injected"}
+    if run.alert_unmeasured is not None or run.failed_phase == "pager-quiet":
+        return {"alert_path": run.alert_unmeasured or "not measured: the pager was not quiet before the fault"}
+    fault_at = run.effect_at or run.injected_at
+    run.alert_path, failure = pager.measure(run.ctx.cluster, run.ctx.names, fault_at, run.injected_at, run.recovered_at)
+    log.info("ALERTS mode=%s %s", run.mode.name, run.alert_path)
+    if failure:
+        run.failed_phase = run.failed_phase or "alert-path"
+        raise AlertPathFailed(failure)
+    return run.alert_path
 
 
 def write_sentinels(run: Run) -> dict[str, Any]:
@@ -382,7 +422,11 @@ def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Con
 def undo(run: Run) -> dict[str, Any]:
     """Rollback: undo this run's fault if it recorded one (nothing to do otherwise). Its output also carries the
     recovery steps taken, since Chaos Toolkit keeps no output of a recovery phase that failed."""
-    steps = {"recovery_steps": [step.as_json() for step in run.ctx.steps], "notes": list(run.ctx.notes)}
+    steps = {
+        "recovery_steps": [step.as_json() for step in run.ctx.steps],
+        "notes": list(run.ctx.notes),
+        "alert_path": run.alert_path,
+    }
     record = records.pending(run.permit.cluster).get(run.mode.name)
     if record is None or record.get("run_id") != run.ctx.run_id:
         if run.sentinels_written:

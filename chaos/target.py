@@ -30,7 +30,10 @@ CONFIGURATION_ENV = {
     "redis_helmrelease": ("RUNBOOK_REDIS_HELMRELEASE", RUNBOOK.helmrelease),
     "clients": ("RUNBOOK_CLIENTS", ",".join(f"{c.namespace}/{c.deployment}" for c in RUNBOOK.clients)),
     "docker_host": ("DOCKER_HOST", ""),
+    # required | if-present | off: measure the alert path during each experiment (chaos/pager.py)
+    "alert_path": ("RUNBOOK_ALERT_PATH", "if-present"),
 }
+ALERT_PATH_SETTINGS = ("required", "if-present", "off")
 NAME_FIELDS = ("namespace", "statefulset", "pod", "service", "pvc", "configmap", "helmrelease")
 
 
@@ -48,6 +51,12 @@ class Target:
     names: RunbookNames = RUNBOOK
     allow_chaos_on: frozenset[str] = frozenset()
     docker_host: str = ""  # the docker daemon running a kind cluster's nodes ("": docker's default)
+    alert_path: str = "if-present"  # chaos/pager.py SETTINGS: required where the suite installed the monitoring
+
+    def __post_init__(self) -> None:
+        if self.alert_path not in ALERT_PATH_SETTINGS:
+            choices = ", ".join(ALERT_PATH_SETTINGS)
+            raise BadTarget(f"alert_path {self.alert_path!r}: choose one of {choices} (RUNBOOK_ALERT_PATH)")
 
     @classmethod
     def from_configuration(cls, configuration: dict[str, Any]) -> Target:
@@ -70,6 +79,7 @@ class Target:
             names=names,
             allow_chaos_on=frozenset(c for c in get("allow_chaos_on").split(",") if c),
             docker_host=get("docker_host"),
+            alert_path=get("alert_path"),
         )
 
     def as_configuration(self) -> dict[str, str]:
@@ -83,6 +93,7 @@ class Target:
             **{f"redis_{f}": getattr(n, f) for f in NAME_FIELDS},
             "clients": ",".join(f"{c.namespace}/{c.deployment}" for c in n.clients),
             "docker_host": self.docker_host,
+            "alert_path": self.alert_path,
         }
 
 

@@ -34,8 +34,9 @@ def experiment(mode_name: str) -> dict[str, Any]:
             f"Inject the failure mode the runbook documents under '{mode.runbook_section}', check that the "
             "runbook's diagnosis shows the documented symptom, recover with the runbook's procedure (each step "
             "labelled runbook, runbook-prose or lever in the journal), and verify with the runbook's "
-            "Verification checks that Redis is back and no sentinel key was lost. `without_recovery` set to "
-            "any value leaves the recovery out (a mutation run: it must end not recovered). "
+            "Verification checks that Redis is back and no sentinel key was lost. Around it, the alert path: "
+            "RedisDown quiet before the fault; after, which of the runbook's alerts reached the pager and when. "
+            "`without_recovery` set to any value leaves the recovery out (a mutation run: it must end not recovered). "
             "The target comes from `configuration` (environment variables for `chaos run`); a cluster that "
             "`python -m fixtures.cluster up` did not create needs RUNBOOK_ALLOW_CHAOS_ON=<context>."
         ),
@@ -47,11 +48,13 @@ def experiment(mode_name: str) -> dict[str, Any]:
             "probes": [_activity("probe", "verification-checks-pass", "steady_state", tolerance=True)],
         },
         "method": [
+            _activity("probe", "alert-path-quiet-before-fault", "pager_quiet"),
             _activity("action", "write-sentinel-keys", "write_sentinels"),
             _activity("action", f"inject-{mode.name}", "inject"),
             _activity("probe", "runbook-diagnosis-shows-symptom", "detect"),
             _activity("action", "runbook-recovery-procedure", "recover"),
             _activity("probe", "verified-and-sentinels-intact", "verify_recovered"),
+            _activity("probe", "runbook-alerts-fired-and-resolved", "alert_path"),
         ],
         "rollbacks": [_activity("action", f"undo-{mode.name}", "undo")],
     }

@@ -253,6 +253,8 @@ def test_alert_path_times_the_page_from_the_fault_and_the_resolution_from_verifi
         fired=["RedisDown", "AgentBrunoRedisConnectionFailure"],
         redis_down_after_s=45.0,
         redis_down_resolved_after_s=10.0,
+        redis_down_fired_at=145.0,
+        redis_down_resolved_at=210.0,
     )
     silent = alert_timing.alert_path(events[:2], RUNBOOK, fault_at=100.0, verified_at=200.0)
     assert silent.redis_down_after_s is None and silent.fired == []

@@ -14,9 +14,9 @@ from chaos.safety import Permit
 from chaos.target import Target
 from fixtures import broken_states, run_info, system
 from fixtures.kind import config as kind_config
-from fixtures.kind import docker as kind_docker
 from fixtures.kind.docker import DockerError
 from fixtures.kind.nodeimage import NodeImageFailed
+from fixtures.kind.settings import KindSettings, kind_settings
 from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.names import BITNAMI, RunbookNames
 from fixtures.options import REPORTS, names_from_options, system_name
@@ -84,7 +84,7 @@ def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:
     from fixtures.kind import cluster as kind_cluster
 
     try:
-        handle, timings = kind_cluster.up(log=print)
+        handle, timings = kind_cluster.up(log=print, settings=_kind_settings(request.config))
     except (kind_cluster.KindFailed, DockerError, NodeImageFailed, WaitTimeout) as exc:
         pytest.exit(f"no kind cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
     print(f"KIND ready: {timings}")
@@ -106,12 +106,25 @@ def target(request: pytest.FixtureRequest, cluster: Cluster, names: RunbookNames
     )
 
 
+def _kind_settings(config: pytest.Config) -> KindSettings:
+    """--kind-node-image and --docker-host for --cluster kind (validated by the plugin at configure time)."""
+    return kind_settings(config.getoption("kind_node_image"), config.getoption("docker_host"))
+
+
 def _docker_host(request: pytest.FixtureRequest) -> str:
-    """The docker daemon whose containers are the kind nodes: --docker-host, else the suite's own docker for the
-    kind cluster --cluster kind made, else docker's default ("")."""
+    """The docker daemon whose containers are the kind nodes: --docker-host, else the one the kind cluster
+    --cluster kind made runs on (the suite's own docker for the offline node image), else docker's default ("")."""
     if request.config.getoption("docker_host"):
         return request.config.getoption("docker_host")
-    return kind_docker.PATHS.host if request.config.stash.get(KIND_MADE, False) else ""
+    return _kind_settings(request.config).docker_host if request.config.stash.get(KIND_MADE, False) else ""
+
+
+@pytest.fixture(scope="session")
+def registries_offline(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
+    """Whether the nodes' registries point at the dead loopback mirror: on every cluster the suite builds (the local
+    one, kind from the offline node image), not on kind from a published image, whose nodes pull from the registry."""
+    made_kind = request.config.stash.get(KIND_MADE, False)
+    return not made_kind or _kind_settings(request.config).offline
 
 
 @pytest.fixture(scope="session")

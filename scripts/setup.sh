@@ -9,23 +9,58 @@ source scripts/env.sh
 DEBIAN_PACKAGES=(
   containerd runc containernetworking-plugins iptables ipset conntrack iproute2
   mmdebstrap busybox-static openssl ca-certificates curl python3-venv
-  chromium
   prometheus  # for promtool only (tests/unit/test_alert_rules.py): its server must not start here
   docker.io jq  # the kind cluster's docker, started only by `python -m fixtures.kind.docker start`
+  debian-archive-keyring  # mmdebstrap's Debian keys, on a host that is not Debian (a GitHub runner)
 )
+# Needed by one marker only (`report`: headless Chromium); skipped with a note where the distribution has no such
+# package (Ubuntu ships Chromium as a snap).
+OPTIONAL_PACKAGES=(chromium)
 # Packages that ship a daemon, with the systemd units and init script each would enable: installing one must not
 # start it, nor leave it enabled for the next boot (the host's docker would change iptables and use the local
 # cluster's containerd).
 declare -A DAEMON_UNITS=([prometheus]="prometheus.service" [docker.io]="docker.service docker.socket")
 declare -A DAEMON_INIT=([prometheus]=prometheus [docker.io]=docker)
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# A docker this script did not install (a GitHub runner's: Docker's docker-ce and containerd.io) is used as it is:
+# Debian's docker.io, containerd and runc would replace it (containerd.io conflicts with both), and its units are
+# never disabled (only packages installed below are).
+foreign_docker=""
+if ! installed docker.io && { installed containerd.io || docker version >/dev/null 2>&1; }; then
+  foreign_docker=1
+fi
+skip_for_docker() {
+  [[ -n $foreign_docker ]] || return 1
+  case $1 in
+    docker.io) return 0 ;;
+    containerd | runc) installed containerd.io ;;
+    *) return 1 ;;
+  esac
+}
+
 missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+for pkg in "${DEBIAN_PACKAGES[@]}" "${OPTIONAL_PACKAGES[@]}"; do
+  if skip_for_docker "$pkg"; then
+    continue
+  fi
+  installed "$pkg" || missing+=("$pkg")
 done
+if [[ -n $foreign_docker ]]; then
+  echo "setup: a docker setup.sh did not install is here: using it (not installing docker.io, nor containerd and runc over containerd.io)"
+fi
+if ((${#missing[@]})); then
+  apt-get update -qq
+  for pkg in "${OPTIONAL_PACKAGES[@]}"; do
+    if [[ " ${missing[*]} " == *" $pkg "* ]] && ! apt-cache show --no-all-versions "$pkg" >/dev/null 2>&1; then
+      echo "setup: no package $pkg on this distribution: skipped (only the report marker needs it)"
+      mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -vx "$pkg")
+    fi
+  done
+fi
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
-  apt-get update -qq
   # invoke-rc.d asks /usr/sbin/policy-rc.d whether a package may start its service; 101 = no. One is put in
   # place only for this install, unless the machine has its own (a container image's, usually the same).
   own_policy=""

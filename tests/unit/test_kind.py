@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import yaml
 
 from fixtures.cluster import config as cluster_config
 from fixtures.cluster import images
-from fixtures.kind import cluster, config, docker, nodeimage
+from fixtures.kind import cluster, config, docker, nodeimage, settings
 
 pytestmark = pytest.mark.unit
 
@@ -81,7 +82,7 @@ def test_kind_network_has_our_bridge_and_no_masquerading() -> None:
     assert "--gateway=172.31.250.1" in args
 
 
-def test_kind_config_has_two_nodes_no_default_cni_and_the_suites_etcd_and_coredns() -> None:
+def test_kind_config_for_the_offline_image_has_no_default_cni_and_the_suites_etcd_and_coredns() -> None:
     doc = yaml.safe_load(cluster.kind_config())
     assert [n["role"] for n in doc["nodes"]] == ["control-plane", "worker"]
     assert doc["networking"]["disableDefaultCNI"] is True
@@ -122,9 +123,99 @@ def test_coredns_on_kind_has_no_upstream() -> None:
 
 
 def test_kind_wrapper_points_kind_at_the_suites_docker() -> None:
-    script = cluster.kind_wrapper_script(Path("/bin/kind"), docker.Paths(state=Path("/s"), run=Path("/r")), Path("/b"))
+    own = docker.Paths(state=Path("/s"), run=Path("/r")).host
+    script = cluster.kind_wrapper_script(Path("/bin/kind"), own, Path("/b"))
     assert 'DOCKER_HOST="unix:///r/docker.sock"' in script
     assert 'PATH="/b:$PATH"' in script and script.rstrip().endswith('exec "/bin/kind" "$@"')
+
+
+def test_kind_wrapper_for_docker_default_sets_no_docker_host() -> None:
+    script = cluster.kind_wrapper_script(Path("/bin/kind"), "", Path("/b"))
+    assert "DOCKER_HOST" not in script.split("\n", 2)[2]  # the comment line may say "(default)"
+    assert script.rstrip().endswith('exec "/bin/kind" "$@"')
+
+
+PUBLISHED = settings.kind_settings(config.PUBLISHED_NODE_IMAGE)
+
+
+def test_default_settings_are_the_offline_image_on_the_suites_docker() -> None:
+    default = settings.kind_settings()
+    assert default == settings.OFFLINE == settings.kind_settings(config.OFFLINE_NODE_IMAGE, "unix:///elsewhere")
+    assert default.offline and default.cni == "kube-router"
+    assert default.docker_host == docker.PATHS.host
+    assert nodeimage.node_image_ref() == config.OFFLINE_NODE_IMAGE
+
+
+def test_published_image_uses_the_running_docker_and_kindnet() -> None:
+    assert not PUBLISHED.offline and PUBLISHED.cni == "kindnet"
+    assert PUBLISHED.docker_host == ""  # docker's default: the runner's
+    assert settings.kind_settings(config.PUBLISHED_NODE_IMAGE, "unix:///d.sock").docker_host == "unix:///d.sock"
+
+
+def test_kind_config_for_a_published_image_has_kinds_cni_and_kubeadms_images() -> None:
+    doc = yaml.safe_load(cluster.kind_config(settings=PUBLISHED))
+    assert [n["role"] for n in doc["nodes"]] == ["control-plane", "worker"]
+    assert doc["networking"]["disableDefaultCNI"] is False
+    assert doc["networking"]["podSubnet"] == cluster.POD_SUBNET
+    patch = yaml.safe_load(doc["kubeadmConfigPatches"][0])
+    assert "etcd" not in patch and "dns" not in patch
+    # Everything else is as on the offline image: audit log, untainted control plane.
+    assert (
+        patch["apiServer"]
+        == yaml.safe_load(yaml.safe_load(cluster.kind_config())["kubeadmConfigPatches"][0])["apiServer"]
+    )
+    assert doc["nodes"][0] == yaml.safe_load(cluster.kind_config())["nodes"][0]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        config.PUBLISHED_NODE_IMAGE,
+        "kindest/node:v1.34.3",
+        "kindest/node@sha256:" + "0" * 64,
+        config.OFFLINE_NODE_IMAGE,
+        "registry.example:5000/team/kind-node:v1.34.3",
+    ],
+)
+def test_node_image_references_with_a_tag_or_digest_are_accepted(ref: str) -> None:
+    assert settings.check_node_image(ref) == ref
+
+
+@pytest.mark.parametrize(
+    "ref", ["kindest/node", "", "kindest/node:", "Kindest/Node:v1", "kindest/node:v1 --x", "kindest/node@sha256:abc"]
+)
+def test_a_bad_node_image_is_refused_in_one_line(ref: str) -> None:
+    with pytest.raises(settings.BadNodeImage) as err:
+        settings.check_node_image(ref)
+    assert "\n" not in str(err.value) and "--kind-node-image" in str(err.value)
+
+
+def test_python_m_fixtures_kind_refuses_a_bad_node_image(capsys: pytest.CaptureFixture[str]) -> None:
+    from fixtures.kind.__main__ import main
+
+    assert main(["down", "--kind-node-image", "kindest/node"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --kind-node-image 'kindest/node'") and "\n" not in err
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _workflow_run() -> str:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "kind.yml").read_text())
+    runs = [step["run"] for step in workflow["jobs"]["kind"]["steps"] if "test-kind.sh" in step.get("run", "")]
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_workflow_runs_the_offline_stages_script_and_selection_with_the_published_image() -> None:
+    run = _workflow_run()
+    assert run.endswith(f"--kind-node-image {config.PUBLISHED_NODE_IMAGE}")
+    # The kind stage of scripts/test.sh: its arguments to test-kind.sh, all of them, in the workflow's command.
+    test_sh = (ROOT / "scripts" / "test.sh").read_text()
+    stage = test_sh[test_sh.index("bash scripts/test-kind.sh") :].split("|| status")[0]
+    offline_args = " ".join(stage.replace("\\\n", " ").split()).removeprefix("bash scripts/test-kind.sh ")
+    assert f"bash scripts/test-kind.sh {offline_args} --kind-node-image" in run
 
 
 def test_stop_signal_keys_images_only_when_set() -> None:
@@ -142,3 +233,31 @@ def test_stop_signal_keys_images_only_when_set() -> None:
     config_json = images.image_config(node, "0" * 64, "k")["config"]
     assert config_json["StopSignal"] == "SIGRTMIN+3"  # type: ignore[index]
     assert "StopSignal" not in images.image_config(plain, "0" * 64, "k")["config"]  # type: ignore[operator]
+
+
+def test_pytest_refuses_a_bad_node_image_in_one_line() -> None:
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q"]
+    proc = subprocess.run(
+        [*argv, "--kind-node-image", "kindest/node", str(Path(__file__))],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout + proc.stderr
+    assert "ERROR: --kind-node-image 'kindest/node': expected NAME:TAG" in proc.stderr
+
+
+def test_default_mirror_names_debians_keyring_when_the_host_has_it(tmp_path: Path) -> None:
+    keyring = tmp_path / "debian-archive-keyring.gpg"
+    assert images.default_mirror(keyring) == images.DEFAULT_MIRROR
+    keyring.write_bytes(b"")
+    assert images.default_mirror(keyring) == f"deb [signed-by={keyring}] http://deb.debian.org/debian bookworm main"
+
+
+def test_docker_stop_without_the_suites_docker_touches_nothing(tmp_path: Path) -> None:
+    # As on a CI runner: no pid file of the suite's docker, so its docker (docker's default) is left alone.
+    paths = docker.Paths(state=tmp_path / "state", run=tmp_path / "run")
+    docker.stop(paths, log=lambda line: pytest.fail(f"stop acted: {line}"))
+    assert not paths.run.exists()

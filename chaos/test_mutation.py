@@ -1,4 +1,5 @@
-"""`pytest -m mutation`: every experiment fails when the runbook's recovery is left out.
+"""`pytest -m mutation`: every experiment fails when the runbook's recovery is left out, and the alert path's
+judgement fails when the rule it names is left out.
 
 A mutation run injects the fault and waits for the runbook's diagnosis exactly as the experiment does,
 then skips the whole recovery procedure (runbook commands, prose and levers) and waits for the
@@ -13,6 +14,8 @@ import pytest
 
 from chaos.conftest import assert_not_recovered
 from chaos.modes import MODES
+from chaos.safety import Permit
+from fixtures.monitoring import stack
 
 pytestmark = pytest.mark.mutation
 
@@ -20,3 +23,13 @@ pytestmark = pytest.mark.mutation
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_experiment_fails_without_the_runbooks_recovery(run_chaos, mode: str) -> None:
     assert_not_recovered(run_chaos(mode, name=f"{mode}[without-recovery]", without_recovery="yes"))
+
+
+def test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule(run_chaos, chaos_permit: Permit) -> None:
+    """image-pull keeps every client off Redis for about 90 s, past the 60 s after which RedisDown must page: with
+    the rule left out of what Prometheus loads, the run recovers but its alert path fails, naming the rule."""
+    with stack.without_rule(chaos_permit.cluster, "RedisDown"):
+        row = run_chaos("image-pull", name="image-pull[without-RedisDown-rule]", alert_failure_expected=True)
+    assert row["failed_activities"] == ["runbook-alerts-fired-and-resolved"], row["errors"]
+    assert row["errors"][0]["type"] == "AlertPathFailed" and "RedisDown" in row["errors"][0]["message"], row["errors"]
+    assert row["redis_down_required"] and row["time_to_alert_s"] is None, row

@@ -79,3 +79,15 @@ def test_an_unknown_alert_path_setting_is_one_clear_error() -> None:
         Target(Path("k"), None, Path("r"), alert_path="sometimes")
     assert Target.from_configuration({"alert_path": "off"}).alert_path == "off"
     assert Target.from_configuration({}).alert_path == "if-present"
+
+
+def test_the_mutation_rules_file_lacks_only_the_rule_left_out() -> None:
+    import yaml
+
+    from fixtures.monitoring import stack
+
+    def alerts(text: str) -> list[str]:
+        return [r["alert"] for g in yaml.safe_load(text)["groups"] for r in g["rules"]]
+
+    full, cut = alerts(stack.RULES.read_text()), alerts(stack.rules_without("RedisDown"))
+    assert "RedisDown" in full and cut == [a for a in full if a != "RedisDown"]

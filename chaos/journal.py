@@ -102,12 +102,18 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "keys_written": verified.get("keys_written"),
         # read back after the undo restored what the fault changed: data kept even when recovery failed
         "keys_lost_after_restore": undo.get("keys_lost_after_restore"),
-        "alert_path": alerts.get("alert_path") or quiet.get("alert_path") or "not measured",
+        "alert_path": alerts.get("alert_path") or _alert_error(journal) or quiet.get("alert_path") or "not measured",
         **{key: alerts.get(key) for key in ALERT_FIELDS},
         "wall_s": round(wall_s, 1),
         "timing_definitions": TIMINGS,
         "notes": verified.get("notes") or recover.get("notes") or undo.get("notes", []),
     }
+
+
+def _alert_error(journal: dict[str, Any]) -> str | None:
+    """Why the alert path has no measurement: its probe's error (Chaos Toolkit keeps no output of a failed one)."""
+    failed = next((e for e in errors(journal) if e["activity"] == ALERT_PATH), None)
+    return f"not measured: {failed['type']}: {failed['message']}" if failed else None
 
 
 def keys_lost_text(row: dict[str, Any]) -> str:

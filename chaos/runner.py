@@ -40,6 +40,8 @@ from checks.runbook.executor import Executor
 from checks.runbook.parser import parse_file
 from fixtures import budgets
 from fixtures.alerting import AlertPathUnreadable
+from fixtures.monitoring.stack import DEPLOYMENTS as MONITORING_DEPLOYMENTS
+from fixtures.monitoring.stack import NAMESPACE as MONITORING_NAMESPACE
 from fixtures.names import Client
 from fixtures.redis_client import through_service
 from fixtures.waits import Seen, WaitTimeout, wait_for
@@ -236,6 +238,15 @@ def alert_path(run: Run) -> dict[str, Any]:
             run.ctx.cluster, run.ctx.names, fault_at, run.injected_at, run.recovered_at
         )
     except AlertPathUnreadable as exc:
+        down = monitoring_on_failed_node(run)
+        if down is not None:
+            # The fault took the pager down with Redis: no page could go out, which is what a team on such a
+            # cluster would see. Reported as the suite's observation of this cluster's monitoring, not the runbook's.
+            run.ctx.notes.append(
+                f"alert path: no page could go out while node {down} was down: the monitoring stack (ns monitoring) "
+                f"runs there too and its Services lost their endpoints ({exc})"
+            )
+            return {"alert_path": f"not measured: the monitoring stack ran on the failed node {down}"}
         if run.permit.target.alert_path == "required":
             raise AlertPathUnmeasured(f"the alert path became unreadable during the run: {exc}") from None
         return {"alert_path": f"not measured: the alert path became unreadable during the run: {exc}"}
@@ -244,6 +255,16 @@ def alert_path(run: Run) -> dict[str, Any]:
         run.failed_phase = run.failed_phase or "alert-path"
         raise AlertPathFailed(failure)
     return run.alert_path
+
+
+def monitoring_on_failed_node(run: Run) -> str | None:
+    """The node this run's fault took down (a node fault records it), when the pager's pods run on it."""
+    node = run.ctx.record.get("node")
+    if not node:
+        return None
+    pods = run.ctx.cluster.core.list_namespaced_pod(MONITORING_NAMESPACE).items
+    pager = [p for p in pods if (p.metadata.labels or {}).get("app") in MONITORING_DEPLOYMENTS]
+    return node if any(p.spec.node_name == node for p in pager) else None
 
 
 def write_sentinels(run: Run) -> dict[str, Any]:

@@ -91,3 +91,18 @@ def test_the_mutation_rules_file_lacks_only_the_rule_left_out() -> None:
 
     full, cut = alerts(stack.RULES.read_text()), alerts(stack.rules_without("RedisDown"))
     assert "RedisDown" in full and cut == [a for a in full if a != "RedisDown"]
+
+
+def test_a_failed_alert_probe_without_output_says_why_in_the_row() -> None:
+    source = json.loads((DATA / "oom.json").read_text())["chaostoolkit_journal"]
+    source["run"].append(
+        {
+            "activity": {"name": journal.ALERT_PATH},
+            "status": "failed",
+            "exception": ["chaos.errors.AlertPathUnmeasured: the alert path became unreadable during the run: 503\n"],
+        }
+    )
+    row = journal.summary_row("oom", source, 1.0)
+    assert row["alert_path"] == (
+        "not measured: AlertPathUnmeasured: the alert path became unreadable during the run: 503"
+    )

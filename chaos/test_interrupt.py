@@ -19,6 +19,7 @@ import pytest
 
 from chaos import records
 from chaos.target import Target
+from chaos.trials import interruptible
 from fixtures.kube import Cluster
 from fixtures.waits import Seen, wait_for
 from tests.verify_runner import REPO
@@ -54,7 +55,15 @@ def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(
         f"--chaos-journals={tmp_path}",  # this session's journals stay out of reports/chaos
     ]
     with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            preexec_fn=interruptible,
+        )
 
         def output() -> str:
             out.seek(0)

@@ -72,7 +72,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
     argv[-1:-1] = ["--var", f"kubeconfig={target.kubeconfig}"]
     proc = subprocess.Popen(
         argv, cwd=cluster_config.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=interruptible,
     )  # fmt: skip
     marker = PHASE_ACTIVITY[phase] + (mode if phase == "inject" else "")
     try:
@@ -122,6 +122,12 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
         trial.keys_lost = sentinel.check_all(client).lost
     trial.records_left = len(records.pending(permit.cluster))
     return trial
+
+
+def interruptible() -> None:
+    """In the child before exec: SIGINT as from a terminal. A suite started in the background by a non-interactive
+    shell inherits SIGINT ignored, and so would the run under test, which Ctrl-C must reach."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _log_shows(proc: subprocess.Popen[bytes], log_file: Path, marker: str) -> Callable[[], Seen]:

@@ -114,7 +114,8 @@ class Context:
         started_at = time.time()
         execution = self.executor.run(cmd, **kwargs)
         adaptations = [change.what for change in execution.adaptations] + list(adapted or [])
-        self.notes.extend(f"line {cmd.line}: {what}" for what in adaptations)
+        where = f"line {cmd.line}" if cmd.line else f"lever `{cmd.text[:60]}`"  # a lever has no runbook line
+        self.notes.extend(f"{where}: {what}" for what in adaptations)
         role = role_of(cmd)
         in_runbook = label == Label.RUNBOOK
         self._keep(

@@ -19,8 +19,8 @@ from typing import Protocol
 from chaos.errors import ChaosRefused, HarnessError
 from chaos.safety import Permit
 from fixtures.cluster import cluster as local_cluster
-from fixtures.cluster import components, processes
 from fixtures.cluster import config as cluster_config
+from fixtures.cluster import processes
 
 NODE_COMMAND_TIMEOUT_S = 60
 KIND_PROVIDER_ID = re.compile(r"^kind://(?P<runtime>docker)/(?P<cluster>[^/]+)/(?P<node>[^/]+)$")
@@ -76,9 +76,7 @@ class ThisMachine:
         processes.stop("kubelet")
 
     def start_kubelet(self) -> None:
-        binaries = local_cluster._binaries_if_built()
-        kubelet = next(c for c in components.components(binaries) if c.name == "kubelet")
-        local_cluster._start_component(kubelet, lambda _line: None)
+        local_cluster.start_component("kubelet", log=lambda _line: None)
 
     def as_record(self) -> dict[str, str]:
         return {"provider": "local", "node": self.node}

@@ -29,7 +29,6 @@ from fixtures.alerting import (
     AlertEvent,
     AlertPathUnreadable,
     alert_events,
-    first_event,
     notifications,
     pending_or_firing,
     query_range,
@@ -118,33 +117,32 @@ def measure(
 ) -> tuple[dict[str, Any], str | None]:
     """The alert path since the fault, waiting (bounded) for a RedisDown that is due and for its resolution once
     verified: (the journal's fields, the failure to raise or None)."""
+
+    def received() -> AlertPath:
+        return alert_path(alert_events(notifications(cluster)), names, fault_at, verified_at, until=time.time())
+
     outage = clients_down(cluster, names, injected_at - SCRAPE_S, time.time())
     required = outage.seconds >= budgets.REDIS_DOWN_MUST_PAGE_S
     failure = None
-    fired = _fired(cluster, names, fault_at)
-    if required and fired is None and outage.start is not None:
+    fired_at = received().redis_down_fired_at
+    if required and fired_at is None and outage.start is not None:
         due = outage.start + budgets.REDIS_DOWN_MUST_PAGE_S + budgets.ALERT_DELIVERY_S
         fired = _wait(cluster, names, FIRING, fault_at, due)
-        if fired is None:
+        fired_at = fired.received_at if fired else None
+        if fired_at is None:
             failure = (
                 f"{REDIS_DOWN} (fixtures/monitoring/alerts.yaml) never reached the webhook: every client reported "
                 f"Redis down for {outage.seconds:.0f} s without a break (>= {budgets.REDIS_DOWN_MUST_PAGE_S} s), "
                 f"and nothing arrived by {budgets.ALERT_DELIVERY_S} s after it was due"
             )
-    if fired is not None and verified_at is not None:
-        resolved = _wait(cluster, names, RESOLVED, fired.received_at, verified_at + budgets.ALERT_RESOLVE_S)
+    if fired_at is not None and verified_at is not None:
+        resolved = _wait(cluster, names, RESOLVED, fired_at, verified_at + budgets.ALERT_RESOLVE_S)
         if resolved is None and failure is None:
             failure = (
                 f"{REDIS_DOWN} (fixtures/monitoring/alerts.yaml) still unresolved at the webhook "
                 f"{budgets.ALERT_RESOLVE_S} s after every verification check passed"
             )
-    path = alert_path(alert_events(notifications(cluster)), names, fault_at, verified_at, until=time.time())
-    return fields(path, outage, required, verified_at), failure
-
-
-def _fired(cluster: Cluster, names: RunbookNames, since: float) -> AlertEvent | None:
-    events = alert_events(notifications(cluster))
-    return first_event(events, REDIS_DOWN, FIRING, since=since, namespace=names.namespace)
+    return fields(received(), outage, required, verified_at), failure
 
 
 def _wait(cluster: Cluster, names: RunbookNames, status: str, since: float, until: float) -> AlertEvent | None:

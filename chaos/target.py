@@ -51,7 +51,7 @@ class Target:
     names: RunbookNames = RUNBOOK
     allow_chaos_on: frozenset[str] = frozenset()
     docker_host: str = ""  # the docker daemon running a kind cluster's nodes ("": docker's default)
-    alert_path: str = "if-present"  # chaos/pager.py SETTINGS: required where the suite installed the monitoring
+    alert_path: str = "if-present"  # ALERT_PATH_SETTINGS: required where the suite installed the monitoring
 
     def __post_init__(self) -> None:
         if self.alert_path not in ALERT_PATH_SETTINGS:

@@ -78,9 +78,11 @@ def test_a_runbook_without_commands_fails_the_gate_with_0_commands(
     assert "0 commands" in capsys.readouterr().err
 
 
-def test_pytest_runbook_fails_on_a_runbook_without_commands(tmp_path: Path) -> None:
+def test_pytest_runbook_fails_on_a_runbook_without_commands(cluster: Cluster, tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "pytest", "-m", "runbook", "-q", "-p", "no:cacheprovider", "checks/test_runbook.py"]
     argv += ["--runbook", str(DATA / "runbook-fences-without-language.md"), "-k", "yields_commands"]
+    # This session's cluster: without it the gate reads the local cluster, which a kind session may not have.
+    argv += [f"--kubeconfig={cluster.kubeconfig}", f"--context={cluster.context}"]
     argv += [f"--junitxml={tmp_path / 'junit.xml'}"]
     proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1, proc.stdout[-2000:]

@@ -13,7 +13,7 @@ import pytest
 
 from fixtures import report
 from fixtures.options import REPORTS
-from fixtures.page_check import png_stats, problems, read_dom
+from fixtures.page_check import measured_widths, png_stats, problems, read_dom, with_width_probe
 
 pytestmark = pytest.mark.report
 
@@ -57,6 +57,18 @@ def test_report_page_shows_every_mode_in_a_real_browser(
     assert modes, f"the newest chaos summaries ({', '.join(r.name for r in runs.values())}) list no mode"
     found = problems(read_dom(dom), modes)
     assert not found, "report.html as Chromium rendered it:\n" + "\n".join(found)
+
+    probed = tmp_path / "report-width-probe.html"
+    probed.write_text(with_width_probe(page.read_text(encoding="utf-8")), encoding="utf-8")
+    widths = measured_widths(
+        chromium(tmp_path / "width", f"--window-size={WINDOW}", "--dump-dom", probed.as_uri()).stdout
+    )
+    assert widths, "the width probe did not run in Chromium"
+    wide = [f"{name or 'table'} ends at {right}px" for name, right in widths["tables"] if right > widths["window"]]
+    assert widths["page"] <= widths["window"] and not wide, (
+        f"report.html is {widths['page']}px wide in a {widths['window']}px window (the screenshot cuts it): "
+        + ", ".join(wide)
+    )
 
     stats = png_stats(screenshot.read_bytes())
     assert (stats.width, stats.height) == (1400, 3000), f"screenshot is {stats.width}x{stats.height}"

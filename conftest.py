@@ -70,7 +70,9 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     request.config.stash[KIND_MADE] = kind is not None
     yield handle
     if kind is not None and not request.config.getoption("keep_cluster"):
-        kind.delete()
+        from fixtures.kind import cluster as kind_cluster
+
+        kind_cluster.down(settings=_kind_settings(request.config))
 
 
 def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:

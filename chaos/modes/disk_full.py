@@ -17,6 +17,26 @@ def fault_files(ctx: Context) -> list[str]:
     return [f"{ctx.names.data_dir}/backup-chaos-{ctx.run_id}-{n}.rdb" for n in (1, 2)]
 
 
+def refuse_a_volume_on_the_nodes_disk(ctx: Context) -> None:
+    """Fill only a volume that is a filesystem of its own. The pod's /etc/hosts is a file in the kubelet's pod
+    directory: when /data is on the same device, filling it fills the node's disk (on kind with local-path, the
+    host's), and the kubelet starts evicting every pod on that node."""
+    data = ctx.names.data_dir
+    probe = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["stat", "-c", "%d", data, "/etc/hosts"])
+    devices = probe.stdout.split()
+    if probe.returncode != 0 or len(devices) != 2:
+        raise InjectionFailed(
+            f"nothing filled: could not tell whether {data} is a filesystem of its own "
+            f"(stat -c %d {data} /etc/hosts in {ctx.names.pod}: {(probe.stdout + probe.stderr).strip()[:200]})"
+        )
+    if devices[0] == devices[1]:
+        raise InjectionFailed(
+            f"nothing filled: {data} in {ctx.names.pod} is on the node's own disk (the device of the kubelet's "
+            f"pod directory), so filling it would fill the node; give the PVC's StorageClass a volume of its own "
+            f"(the suite's clusters mount a fixed-size filesystem for local-path)"
+        )
+
+
 class DiskFull(FailureMode):
     name = "disk-full"
     title = "Persistent volume full"
@@ -26,6 +46,7 @@ class DiskFull(FailureMode):
         return {"files": fault_files(ctx)}
 
     def inject(self, ctx: Context) -> dict[str, Any]:
+        refuse_a_volume_on_the_nodes_disk(ctx)
         first, second = (shlex.quote(f) for f in ctx.record["files"])
         data = shlex.quote(ctx.names.data_dir)
         fill = (

@@ -92,8 +92,20 @@ def test_kind_config_for_the_offline_image_has_no_default_cni_and_the_suites_etc
     assert patch["dns"]["imageTag"] == cluster_config.COREDNS_VERSION
     # The API server's audit log lands on this host, where the tests read it.
     assert patch["apiServer"]["extraArgs"]["audit-log-path"] == f"{cluster.AUDIT_IN_NODE}/audit.log"
-    assert doc["nodes"][0]["extraMounts"] == [
-        {"hostPath": str(cluster.AUDIT_DIR), "containerPath": cluster.AUDIT_IN_NODE}
+    assert doc["nodes"][0]["extraMounts"][0] == {
+        "hostPath": str(cluster.AUDIT_DIR),
+        "containerPath": cluster.AUDIT_IN_NODE,
+    }
+
+
+def test_each_kind_node_keeps_its_volumes_on_its_own_bounded_filesystem() -> None:
+    doc = yaml.safe_load(cluster.kind_config(workers=2))
+    volumes = [
+        [m for m in n["extraMounts"] if m["containerPath"] == "/var/local-path-provisioner"] for n in doc["nodes"]
+    ]
+    assert volumes == [
+        [{"hostPath": str(cluster.VOLUMES_DIR / role), "containerPath": "/var/local-path-provisioner"}]
+        for role in ("control-plane", "worker", "worker2")
     ]
 
 

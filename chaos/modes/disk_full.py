@@ -8,6 +8,7 @@ from typing import Any
 from chaos import levers
 from chaos.errors import InjectionFailed
 from chaos.modes.base import Context, FailureMode
+from fixtures.kube import Cluster
 from fixtures.waits import Seen
 
 
@@ -17,22 +18,21 @@ def fault_files(ctx: Context) -> list[str]:
     return [f"{ctx.names.data_dir}/backup-chaos-{ctx.run_id}-{n}.rdb" for n in (1, 2)]
 
 
-def refuse_a_volume_on_the_nodes_disk(ctx: Context) -> None:
+def refuse_a_volume_on_the_nodes_disk(cluster: Cluster, namespace: str, pod: str, path: str) -> None:
     """Fill only a volume that is a filesystem of its own. The pod's /etc/hosts is a file in the kubelet's pod
-    directory: when /data is on the same device, filling it fills the node's disk (on kind with local-path, the
+    directory: when `path` is on the same device, filling it fills the node's disk (on kind with local-path, the
     host's), and the kubelet starts evicting every pod on that node."""
-    data = ctx.names.data_dir
-    probe = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["stat", "-c", "%d", data, "/etc/hosts"])
+    probe = cluster.exec(namespace, pod, ["stat", "-c", "%d", path, "/etc/hosts"])
     devices = probe.stdout.split()
     if probe.returncode != 0 or len(devices) != 2:
         raise InjectionFailed(
-            f"nothing filled: could not tell whether {data} is a filesystem of its own "
-            f"(stat -c %d {data} /etc/hosts in {ctx.names.pod}: {(probe.stdout + probe.stderr).strip()[:200]})"
+            f"nothing filled: could not tell whether {path} is a filesystem of its own "
+            f"(stat -c %d {path} /etc/hosts in {pod}: {(probe.stdout + probe.stderr).strip()[:200]})"
         )
     if devices[0] == devices[1]:
         raise InjectionFailed(
-            f"nothing filled: {data} in {ctx.names.pod} is on the node's own disk (the device of the kubelet's "
-            f"pod directory), so filling it would fill the node; give the PVC's StorageClass a volume of its own "
+            f"nothing filled: {path} in {pod} is on the node's own disk (the device of the kubelet's pod "
+            f"directory), so filling it would fill the node; give the PVC's StorageClass a volume of its own "
             f"(the suite's clusters mount a fixed-size filesystem for local-path)"
         )
 
@@ -46,7 +46,7 @@ class DiskFull(FailureMode):
         return {"files": fault_files(ctx)}
 
     def inject(self, ctx: Context) -> dict[str, Any]:
-        refuse_a_volume_on_the_nodes_disk(ctx)
+        refuse_a_volume_on_the_nodes_disk(ctx.cluster, ctx.names.namespace, ctx.names.pod, ctx.names.data_dir)
         first, second = (shlex.quote(f) for f in ctx.record["files"])
         data = shlex.quote(ctx.names.data_dir)
         fill = (

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from chaos.errors import InjectionFailed
+from chaos.modes.disk_full import refuse_a_volume_on_the_nodes_disk
 from fixtures.cluster import config
 from fixtures.kube import Cluster, free_local_port, kubectl_binary
 from fixtures.pods import last_terminated_reason, wait_for_pod, waiting_reason
@@ -23,6 +25,23 @@ ECHO_PORT = 8080
 
 def _phase_is(phase: str) -> Callable[[object], bool]:
     return lambda pod: pod.status.phase == phase
+
+
+def test_disk_full_fills_a_pvc_of_its_own_and_refuses_the_nodes_disk(own_cluster: Cluster, namespace: str) -> None:
+    own_cluster.core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "16Mi"}}},
+        },
+    )
+    volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}, {"name": "scratch", "emptyDir": {}}]
+    mounts = [{"name": "data", "mountPath": "/data"}, {"name": "scratch", "mountPath": "/scratch"}]
+    run_ready_pod(own_cluster, namespace, pod_spec("vols", ["sleep", "infinity"], volumes=volumes, mounts=mounts))
+    # An emptyDir is a directory in the kubelet's pod directory: the node's own disk.
+    with pytest.raises(InjectionFailed, match="on the node's own disk"):
+        refuse_a_volume_on_the_nodes_disk(own_cluster, namespace, "vols", "/scratch")
+    refuse_a_volume_on_the_nodes_disk(own_cluster, namespace, "vols", "/data")  # StorageClass standard: its own
 
 
 def test_container_over_memory_limit_is_oom_killed(own_cluster: Cluster, namespace: str) -> None:

@@ -43,6 +43,17 @@ def pod_spec(
     }
 
 
+def create_claim(cluster: Cluster, namespace: str, name: str = "data", size: str = "16Mi") -> None:
+    """A ReadWriteOnce PVC on the default StorageClass."""
+    cluster.core.create_namespaced_persistent_volume_claim(
+        namespace,
+        {
+            "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}},
+        },
+    )
+
+
 def run_ready_pod(cluster: Cluster, namespace: str, spec: dict[str, Any]) -> Any:
     """Create the pod and wait until it is Ready."""
     cluster.core.create_namespaced_pod(namespace, spec)

@@ -14,7 +14,7 @@ from fixtures.cluster import config
 from fixtures.kube import Cluster, free_local_port, kubectl_binary
 from fixtures.pods import last_terminated_reason, wait_for_pod, waiting_reason
 from fixtures.waits import Seen, wait_for
-from tests.cluster.helpers import pod_spec, run_ready_pod
+from tests.cluster.helpers import create_claim, pod_spec, run_ready_pod
 
 pytestmark = pytest.mark.cluster
 
@@ -28,13 +28,7 @@ def _phase_is(phase: str) -> Callable[[object], bool]:
 
 
 def test_disk_full_fills_a_pvc_of_its_own_and_refuses_the_nodes_disk(own_cluster: Cluster, namespace: str) -> None:
-    own_cluster.core.create_namespaced_persistent_volume_claim(
-        namespace,
-        {
-            "metadata": {"name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "16Mi"}}},
-        },
-    )
+    create_claim(own_cluster, namespace)
     volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}, {"name": "scratch", "emptyDir": {}}]
     mounts = [{"name": "data", "mountPath": "/data"}, {"name": "scratch", "mountPath": "/scratch"}]
     run_ready_pod(own_cluster, namespace, pod_spec("vols", ["sleep", "infinity"], volumes=volumes, mounts=mounts))
@@ -59,13 +53,7 @@ def test_container_over_memory_limit_is_oom_killed(own_cluster: Cluster, namespa
 
 
 def test_pvc_on_default_storage_class_binds_and_keeps_data_across_pods(own_cluster: Cluster, namespace: str) -> None:
-    own_cluster.core.create_namespaced_persistent_volume_claim(
-        namespace,
-        {
-            "metadata": {"name": "data"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "16Mi"}}},
-        },
-    )
+    create_claim(own_cluster, namespace)
     volume = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
     mount = [{"name": "data", "mountPath": "/data"}]
     writer = pod_spec(

@@ -12,16 +12,19 @@ from chaos import runner, safety
 from chaos.errors import ChaosRefused
 from chaos.safety import Permit
 from chaos.target import Target
-from fixtures import broken_states, run_info, system
+from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
+from fixtures.core.names import BITNAMI, RunbookNames
+from fixtures.core.options import REPORTS, names_from_options, system_name
+from fixtures.core.waits import WaitTimeout
+from fixtures.kind import cluster as kind_cluster
 from fixtures.kind import config as kind_config
 from fixtures.kind.docker import DockerError
 from fixtures.kind.nodeimage import NodeImageFailed
 from fixtures.kind.settings import KindSettings, kind_settings
-from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
-from fixtures.names import BITNAMI, RunbookNames
-from fixtures.options import REPORTS, names_from_options, system_name
-from fixtures.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from fixtures.waits import WaitTimeout
+from fixtures.report import run_info
+from fixtures.sut import system
+from fixtures.sut.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from tests.system import broken_states
 
 pytest_plugins = ["fixtures.plugin"]
 # Set by the `cluster` fixture: this session's cluster is the kind cluster --cluster kind made.
@@ -70,8 +73,6 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     request.config.stash[KIND_MADE] = kind is not None
     yield handle
     if kind is not None and not request.config.getoption("keep_cluster"):
-        from fixtures.kind import cluster as kind_cluster
-
         kind_cluster.down(settings=_kind_settings(request.config))
 
 
@@ -83,8 +84,6 @@ def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
 
 def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:
     """--cluster kind: the two-node kind cluster, created (or reused) and set up; one line and exit 4 on failure."""
-    from fixtures.kind import cluster as kind_cluster
-
     try:
         handle, timings = kind_cluster.up(log=print, settings=_kind_settings(request.config))
     except (kind_cluster.KindFailed, DockerError, NodeImageFailed, WaitTimeout) as exc:

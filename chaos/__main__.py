@@ -15,7 +15,7 @@ from chaos.errors import ChaosError
 from chaos.modes import MODES
 from chaos.target import CONFIGURATION_ENV, Target
 from fixtures.cluster import config as cluster_config
-from fixtures.waits import WaitTimeout, show_progress
+from fixtures.core.waits import WaitTimeout, show_progress
 
 
 def main(argv: list[str] | None = None) -> int:

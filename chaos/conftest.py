@@ -14,8 +14,8 @@ from chaos import errors, journal, records, runner, toolkit
 from chaos.modes import MODES
 from chaos.safety import Permit
 from chaos.target import Target
-from fixtures.options import REPORTS
-from fixtures.profiles import PRECONDITIONS, Profile
+from fixtures.core.options import REPORTS
+from fixtures.sut.profiles import PRECONDITIONS, Profile
 
 
 @pytest.fixture(scope="session")

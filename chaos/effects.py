@@ -10,14 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fixtures.kube import watch_object
-from fixtures.pods import describe
-from fixtures.waits import WaitTimeout
-
-if TYPE_CHECKING:  # chaos.modes imports this module while it loads its modes
-    from chaos.modes.base import Context
+from chaos.context import Context
+from fixtures.core.kube import watch_object
+from fixtures.core.pods import describe
+from fixtures.core.waits import WaitTimeout
 
 
 @dataclass(frozen=True)

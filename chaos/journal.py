@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.steps import verdict
-from fixtures.budgets import ESCALATION_S
+from fixtures.core.budgets import ESCALATION_S
 
 
 def activity_output(journal: dict[str, Any], name: str) -> dict[str, Any]:

@@ -16,11 +16,12 @@ from typing import Any
 from kubernetes.client import StorageV1Api
 from kubernetes.client.exceptions import ApiException
 
+from chaos.context import Context
 from chaos.errors import HarnessError, InjectionFailed
-from chaos.modes.base import Context
 from chaos.nodes import NodeHost, node_host
-from fixtures import budgets, system
-from fixtures.pods import is_ready, wait_for_pod, waiting_reason
+from fixtures.core import budgets
+from fixtures.core.pods import is_ready, wait_for_pod, waiting_reason
+from fixtures.sut import system
 
 HR_GROUP, HR_VERSION, HR_PLURAL = system.HELMRELEASE_API
 BACKOFF_REASONS = ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError")

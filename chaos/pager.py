@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaos.errors import AlertPathFailed, AlertPathUnmeasured
-from fixtures import budgets
-from fixtures.alert_timing import REDIS_DOWN, AlertPath, alert_path
-from fixtures.alerting import (
+from fixtures.core import budgets
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames
+from fixtures.core.waits import Seen, WaitTimeout, wait_for
+from fixtures.monitoring.alert_timing import REDIS_DOWN, AlertPath, alert_path
+from fixtures.monitoring.alerting import (
     FIRING,
     RESOLVED,
     AlertEvent,
@@ -34,10 +37,7 @@ from fixtures.alerting import (
     query_range,
     wait_for_alert,
 )
-from fixtures.kube import Cluster
 from fixtures.monitoring.stack import NAMESPACE
-from fixtures.names import RunbookNames
-from fixtures.waits import Seen, WaitTimeout, wait_for
 
 __all__ = ["Outage", "longest_outage", "measurable", "measure", "quiet_before_fault"]
 

@@ -12,7 +12,7 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from chaos.safety import Permit
-from fixtures.kube import Cluster
+from fixtures.core.kube import Cluster
 
 UNDO_CONFIGMAP = "redis-runbook-undo"
 UNDO_NAMESPACE = "kube-system"

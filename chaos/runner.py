@@ -18,6 +18,7 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from chaos import pager, records
+from chaos.context import Context
 from chaos.effects import EffectWatch
 from chaos.errors import (
     AlertPathFailed,
@@ -30,21 +31,22 @@ from chaos.errors import (
 )
 from chaos.modes import MODES
 from chaos.modes.bad_config import BadConfig
-from chaos.modes.base import Context, FailureMode
+from chaos.modes.base import FailureMode
 from chaos.nodes import redis_node_host
 from chaos.safety import Permit
 from chaos.steps import first_fix_started
-from checks import sentinel
 from checks import verification as v
 from checks.runbook.executor import Executor
 from checks.runbook.parser import parse_file
-from fixtures import budgets
-from fixtures.alerting import AlertPathUnreadable
+from fixtures.core import budgets
+from fixtures.core.names import Client
+from fixtures.core.redis_client import through_service
+from fixtures.core.waits import Seen, WaitTimeout, wait_for
+from fixtures.monitoring.alerting import AlertPathUnreadable
 from fixtures.monitoring.stack import DEPLOYMENTS as MONITORING_DEPLOYMENTS
 from fixtures.monitoring.stack import NAMESPACE as MONITORING_NAMESPACE
-from fixtures.names import Client
-from fixtures.redis_client import through_service
-from fixtures.waits import Seen, WaitTimeout, wait_for
+from fixtures.sut import sentinel
+from fixtures.sut.system import client_metrics
 
 # A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
 log = logging.getLogger("chaostoolkit.redis_runbook")
@@ -200,8 +202,6 @@ def wait_until_verified(
 
 def client_outage_seconds(ctx: Context) -> dict[str, float]:
     """Each client's own count of seconds without Redis (a counter: compare before and after)."""
-    from fixtures.system import client_metrics
-
     return {
         c.deployment: client_metrics(ctx.cluster, c).get(
             f'redis_unavailable_seconds_total{{app="{c.deployment}"}}', 0.0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from chaos.errors import ChaosRefused
 from chaos.target import Target
-from fixtures.kube import Cluster, ClusterUnreachable
+from fixtures.core.kube import Cluster, ClusterUnreachable
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.cluster import config as cluster_config
-from fixtures.names import RUNBOOK, Client, RunbookNames
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.names import RUNBOOK, Client, RunbookNames
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 # configuration key -> (environment variable the `chaos run` CLI reads it from, default)
 CONFIGURATION_ENV = {

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from chaos.conftest import assert_outcome_on
-from fixtures.kube import Cluster
-from fixtures.profiles import Profile
+from fixtures.core.kube import Cluster
+from fixtures.sut.profiles import Profile
 
 pytestmark = pytest.mark.chaos
 

@@ -20,9 +20,9 @@ import pytest
 from chaos import records
 from chaos.target import Target
 from chaos.trials import interruptible
-from fixtures.kube import Cluster
-from fixtures.waits import Seen, wait_for
-from tests.verify_runner import REPO
+from checks.verify_runner import REPO
+from fixtures.core.kube import Cluster
+from fixtures.core.waits import Seen, wait_for
 
 # Marked chaos: it breaks Redis for real, so it runs with the experiments, after the read-only checks.
 pytestmark = [pytest.mark.chaos, pytest.mark.usefixtures("redis_system")]

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from chaos import records, runner, safety
 from chaos.target import Target
-from checks import sentinel
 from fixtures.cluster import config as cluster_config
-from fixtures.redis_client import through_service
-from fixtures.waits import Seen, WaitTimeout, wait_for
+from fixtures.core.redis_client import through_service
+from fixtures.core.waits import Seen, WaitTimeout, wait_for
+from fixtures.sut import sentinel
 
 CHAOS_CLI = str(Path(sys.executable).parent / "chaos")
 PHASE_ACTIVITY = {

@@ -18,10 +18,10 @@ from checks.runbook.classify import UnknownCommand
 from checks.runbook.executor import Executor, Outcome
 from checks.runbook.model import CommandClass as K
 from checks.runbook.parser import RunbookParseError, parse_file
-from fixtures.kube import Cluster, ClusterUnreachable, default_kubeconfig
-from fixtures.names import DEFAULT_SYSTEM, SYSTEMS, Client, RunbookNames
-from fixtures.options import REPORTS
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
+from fixtures.core.names import DEFAULT_SYSTEM, SYSTEMS, Client, RunbookNames
+from fixtures.core.options import REPORTS
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,9 +12,9 @@ import statistics
 import sys
 import time
 
-from fixtures import budgets
-from fixtures.options import REPORTS
-from tests.verify_runner import run_verify
+from checks.verify_runner import run_verify
+from fixtures.core import budgets
+from fixtures.core.options import REPORTS
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import pytest
 from checks.runbook.model import Runbook
 from checks.runbook.parser import RunbookParseError, parse_file
 from checks.verification import CheckError, CheckResult
-from fixtures.options import CHECK_RESULTS
+from fixtures.core.options import CHECK_RESULTS
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,11 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
+from checks.runbook.alerts import runbook_alert_names
 from checks.runbook.model import Runbook
 from checks.verification import CheckError, CheckResult, Measured, NotCheckable, default_runbook, judged, runbook_line
-from fixtures import budgets
-from fixtures.kube import Cluster
-from fixtures.monitoring import runbook_alert_names
+from fixtures.core import budgets
+from fixtures.core.kube import Cluster
 
 SERVICE_ADDRESS = re.compile(r"^svc/(?P<namespace>[a-z0-9-]+)/(?P<service>[a-z0-9-]+(?::[A-Za-z0-9-]+)?)$")
 ALERT_HEADER = "## Alert Information"

@@ -17,9 +17,9 @@ from checks.runbook.executor import Executor, Outcome
 from checks.runbook.model import CommandClass as K
 from checks.runbook.model import Runbook
 from checks.runbook.parser import parse_file
-from fixtures.kube import Cluster
-from fixtures.names import RunbookNames
-from fixtures.options import REPORTS
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames
+from fixtures.core.options import REPORTS
 
 pytestmark = [pytest.mark.runbook, pytest.mark.usefixtures("redis_system")]
 

@@ -10,8 +10,9 @@ import pytest
 from checks import verification as v
 from checks.prometheus import no_runbook_alert_firing
 from checks.runbook.model import Runbook
-from fixtures.kube import Cluster
-from fixtures.names import Client, RunbookNames
+from fixtures.core.kube import Cluster
+from fixtures.core.names import Client, RunbookNames
+from fixtures.core.options import names_from_options
 
 pytestmark = pytest.mark.verify
 
@@ -22,8 +23,6 @@ def _client_ids(client: Client) -> str:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "client" in metafunc.fixturenames:
-        from fixtures.options import names_from_options
-
         clients = names_from_options(metafunc.config).clients
         metafunc.parametrize("client", clients, ids=_client_ids)
 

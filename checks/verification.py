@@ -24,14 +24,14 @@ from typing import Any, NamedTuple
 
 from kubernetes.client.exceptions import ApiException
 
-from checks import sentinel
 from checks.runbook.model import Command, Runbook
 from checks.runbook.parser import parse_file
-from fixtures import budgets
-from fixtures.kube import Cluster
-from fixtures.names import Client, RunbookNames
-from fixtures.runbook_source import RUNBOOK_PATH
-from fixtures.waits import Seen, wait_for
+from fixtures.core import budgets
+from fixtures.core.kube import Cluster
+from fixtures.core.names import Client, RunbookNames
+from fixtures.core.runbook_source import RUNBOOK_PATH
+from fixtures.core.waits import Seen, wait_for
+from fixtures.sut import sentinel
 
 VERIFICATION = "## Verification"
 

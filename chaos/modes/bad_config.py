@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chaos import levers
+from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
-from chaos.modes.base import Context, FailureMode
-from fixtures.waits import Seen
+from chaos.modes.base import FailureMode
+from fixtures.core.waits import Seen
 
 DEFAULT_DIRECTIVE = "maxmemory-policy sometimes-lru"
 FLUX_WAIT = 150

@@ -6,10 +6,11 @@ import shlex
 from typing import Any
 
 from chaos import levers
+from chaos.context import Context
 from chaos.errors import InjectionFailed
-from chaos.modes.base import Context, FailureMode
-from fixtures.kube import Cluster
-from fixtures.waits import Seen
+from chaos.modes.base import FailureMode
+from fixtures.core.kube import Cluster
+from fixtures.core.waits import Seen
 
 
 def fault_files(ctx: Context) -> list[str]:

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from chaos import levers
+from chaos.context import Context
 from chaos.effects import Effect
-from chaos.modes.base import Context, FailureMode
-from fixtures.pods import waiting_reason
-from fixtures.waits import Seen
+from chaos.modes.base import FailureMode
+from fixtures.core.pods import waiting_reason
+from fixtures.core.waits import Seen
 
 PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff")
 

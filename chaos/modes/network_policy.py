@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chaos import levers
+from chaos.context import Context
 from chaos.effects import Effect
-from chaos.modes.base import Context, FailureMode
-from fixtures.waits import Seen
+from chaos.modes.base import FailureMode
+from fixtures.core.waits import Seen
 
 # What netcat-openbsd (and busybox nc) print when a connection is refused or times out.
 NC_BLOCKED = ("refused", "timed out", "timeout")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from chaos import levers
+from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
 from chaos.errors import InjectionFailed, RecoveryFailed
-from chaos.modes.base import Context, FailureMode
+from chaos.modes.base import FailureMode
 from checks.runbook.executor import Execution
-from fixtures import budgets
-from fixtures.pods import is_ready
-from fixtures.waits import Seen
+from fixtures.core import budgets
+from fixtures.core.pods import is_ready
+from fixtures.core.waits import Seen
 
 DROP_REDIS = ("-p", "tcp", "--dport", "6379", "-j", "DROP")
 

@@ -14,12 +14,13 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
+from chaos.context import Context
 from chaos.effects import Effect
 from chaos.errors import InjectionFailed, NoHealthyNode, RecoveryFailed
-from chaos.modes.base import Context, FailureMode
+from chaos.modes.base import FailureMode
 from chaos.nodes import node_host, redis_node_host
-from fixtures.pods import is_ready, wait_for_pod
-from fixtures.waits import Seen, WaitTimeout, wait_for
+from fixtures.core.pods import is_ready, wait_for_pod
+from fixtures.core.waits import Seen, WaitTimeout, wait_for
 
 RESCHEDULE_TIMEOUT = 90
 NODE_READY_TIMEOUT = 120

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from chaos import levers
+from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
-from chaos.modes.base import Context, FailureMode
-from fixtures.waits import Seen
+from chaos.modes.base import FailureMode
+from fixtures.core.waits import Seen
 
 BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
 BALLAST_BATCH = 5_000  # keys a script writes at once: well under the clients' timeout

@@ -10,10 +10,11 @@ import yaml
 from kubernetes.client import StorageV1Api
 
 from chaos import levers
+from chaos.context import Context
 from chaos.effects import Effect
-from chaos.modes.base import Context, FailureMode
-from fixtures import system
-from fixtures.waits import Seen
+from chaos.modes.base import FailureMode
+from fixtures.core.waits import Seen
+from fixtures.sut import system
 
 
 class PvcLoss(FailureMode):

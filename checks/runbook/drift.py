@@ -15,8 +15,8 @@ from checks.runbook.executor import Execution, Executor, Outcome, map_names
 from checks.runbook.model import Command, Runbook
 from checks.runbook.model import CommandClass as K
 from checks.runbook.parser import SHELL_LANGS
-from fixtures.kube import Cluster
-from fixtures.names import RUNBOOK, RunbookNames
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RUNBOOK, RunbookNames
 
 RUNNABLE = {K.READ_ONLY, K.NEEDS_ADDON, K.LONG_RUNNING}
 SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")

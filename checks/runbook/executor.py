@@ -25,9 +25,9 @@ from kubernetes.client.exceptions import ApiException
 from checks.runbook.model import Command
 from checks.runbook.model import CommandClass as K
 from fixtures.cluster import config as cluster_config
-from fixtures.kube import Cluster, run_process
-from fixtures.names import RUNBOOK, RunbookNames
-from fixtures.waits import Seen, WaitTimeout, wait_for
+from fixtures.core.kube import Cluster, run_process
+from fixtures.core.names import RUNBOOK, RunbookNames
+from fixtures.core.waits import Seen, WaitTimeout, wait_for
 
 DEFAULT_TIMEOUT = 60
 WATCH_TIMEOUT = 300

@@ -10,7 +10,7 @@ import pytest
 from chaos import safety
 from chaos.errors import ChaosRefused
 from chaos.target import Target
-from fixtures.kube import Cluster
+from fixtures.core.kube import Cluster
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fixtures.kube import Cluster
-from fixtures.pods import is_ready, wait_for_pod
+from fixtures.core.kube import Cluster
+from fixtures.core.pods import is_ready, wait_for_pod
 
 TOOLS_IMAGE = "docker.io/library/runbook-tools:1"
 POD_READY_TIMEOUT = 60

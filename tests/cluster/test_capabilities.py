@@ -11,9 +11,9 @@ import pytest
 from chaos.errors import InjectionFailed
 from chaos.modes.disk_full import refuse_a_volume_on_the_nodes_disk
 from fixtures.cluster import config
-from fixtures.kube import Cluster, free_local_port, kubectl_binary
-from fixtures.pods import last_terminated_reason, wait_for_pod, waiting_reason
-from fixtures.waits import Seen, wait_for
+from fixtures.core.kube import Cluster, free_local_port, kubectl_binary
+from fixtures.core.pods import last_terminated_reason, wait_for_pod, waiting_reason
+from fixtures.core.waits import Seen, wait_for
 from tests.cluster.helpers import create_claim, pod_spec, run_ready_pod
 
 pytestmark = pytest.mark.cluster

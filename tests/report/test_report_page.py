@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import report
-from fixtures.options import REPORTS
-from fixtures.page_check import measured_widths, png_stats, problems, read_dom, with_width_probe
+from fixtures.core.options import REPORTS
+from fixtures.report import render as report
+from tests.report.page_check import measured_widths, png_stats, problems, read_dom, with_width_probe
 
 pytestmark = pytest.mark.report
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from chaos.safety import Permit
-from fixtures import system
-from fixtures.kube import Cluster
-from fixtures.names import BITNAMI
-from fixtures.redis_client import through_service
+from fixtures.core.kube import Cluster
+from fixtures.core.names import BITNAMI
+from fixtures.core.redis_client import through_service
+from fixtures.sut import system
 
 pytestmark = [
     pytest.mark.system,

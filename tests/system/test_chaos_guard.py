@@ -23,10 +23,10 @@ import yaml
 from chaos import records, safety
 from chaos.errors import ChaosRefused
 from chaos.target import Target
-from fixtures import audit
+from checks.verify_runner import REPO
 from fixtures.cluster import config as cluster_config
-from fixtures.kube import Cluster
-from tests.verify_runner import REPO
+from fixtures.core.kube import Cluster
+from tests.cluster import audit
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 

@@ -18,9 +18,9 @@ import pytest
 from chaos.safety import Permit
 from checks.runbook import drift
 from checks.runbook.parser import parse_file
-from fixtures import audit
-from fixtures.names import RUNBOOK as R
-from tests.verify_runner import REPO
+from checks.verify_runner import REPO
+from fixtures.core.names import RUNBOOK as R
+from tests.cluster import audit
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 

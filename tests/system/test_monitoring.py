@@ -9,11 +9,10 @@ import uuid
 
 import pytest
 
-from fixtures import alerting
-from fixtures.kube import Cluster
-from fixtures.monitoring import alert_rules, stack
-from fixtures.names import RunbookNames
-from fixtures.waits import Seen, wait_for
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames
+from fixtures.core.waits import Seen, wait_for
+from fixtures.monitoring import alert_rules, alerting, stack
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 # A restarted target is scraped within a discovery refresh and a scrape (5 s each); a just-installed system's

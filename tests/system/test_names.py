@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from kubernetes.client import StorageV1Api
 
-from fixtures.kube import Cluster
-from fixtures.names import RUNBOOK
-from fixtures.runbook_source import first_line_containing
-from fixtures.system import HELMRELEASE_API
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RUNBOOK
+from fixtures.core.runbook_source import first_line_containing
+from fixtures.sut.system import HELMRELEASE_API
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 R = RUNBOOK

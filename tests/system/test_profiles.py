@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from chaos.safety import Permit
-from fixtures import system
 from fixtures.cluster import config as cluster_config
 from fixtures.cluster import images
-from fixtures.kube import Cluster
-from fixtures.names import RUNBOOK
-from fixtures.profiles import (
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RUNBOOK
+from fixtures.sut import system
+from fixtures.sut.profiles import (
     DRIFT_DETECTION,
     IMAGE_ALIAS,
     PROFILES,

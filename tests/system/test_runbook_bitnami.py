@@ -14,10 +14,10 @@ import pytest
 from checks.runbook import drift
 from checks.runbook.executor import Executor, Outcome
 from checks.runbook.parser import parse_file
-from fixtures.kube import Cluster
-from fixtures.names import RunbookNames
-from fixtures.options import REPORTS, system_name
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames
+from fixtures.core.options import REPORTS, system_name
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 pytestmark = [pytest.mark.system]
 

@@ -12,8 +12,8 @@ from checks import __main__ as cli
 from checks.runbook import drift
 from checks.runbook.executor import Executor, Outcome
 from checks.runbook.parser import parse, parse_file
-from fixtures.kube import Cluster
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.kube import Cluster
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"

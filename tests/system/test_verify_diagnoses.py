@@ -23,7 +23,13 @@ import pytest
 
 from chaos.safety import Permit
 from checks import verification as v
-from fixtures.broken_states import (
+from checks.verify_runner import cluster_args, run_verify
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames
+from fixtures.core.options import system_name
+from fixtures.core.pods import is_ready, last_terminated_reason, wait_for_pod
+from fixtures.core.waits import Seen, wait_for
+from tests.system.broken_states import (
     CLIENT_EGRESS_POLICY,
     FILL_FILE,
     PRIOR_INGRESS,
@@ -32,12 +38,6 @@ from fixtures.broken_states import (
     remove_leftovers,
     restore_policy,
 )
-from fixtures.kube import Cluster
-from fixtures.names import RunbookNames
-from fixtures.options import system_name
-from fixtures.pods import is_ready, last_terminated_reason, wait_for_pod
-from fixtures.waits import Seen, wait_for
-from tests.verify_runner import cluster_args, run_verify
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 

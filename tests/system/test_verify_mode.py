@@ -11,12 +11,12 @@ import pytest
 import yaml
 
 from chaos.safety import Permit
-from fixtures.kube import Cluster
-from fixtures.names import RunbookNames
-from fixtures.options import system_name
-from fixtures.pods import is_ready, wait_for_pod
-from fixtures.waits import Seen, wait_for
-from tests.verify_runner import cluster_args, run_verify
+from checks.verify_runner import cluster_args, run_verify
+from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames
+from fixtures.core.options import system_name
+from fixtures.core.pods import is_ready, wait_for_pod
+from fixtures.core.waits import Seen, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 

@@ -8,12 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chaos import journal, pager
 from chaos.target import BadTarget, Target
-from fixtures.alert_timing import AlertPath
-from fixtures.report_html import paged_text
-from fixtures.timeline import from_journal
+from fixtures.monitoring import stack
+from fixtures.monitoring.alert_timing import AlertPath
+from fixtures.report.html import paged_text
+from fixtures.report.timeline import from_journal
 
 pytestmark = pytest.mark.unit
 
@@ -82,10 +84,6 @@ def test_an_unknown_alert_path_setting_is_one_clear_error() -> None:
 
 
 def test_the_mutation_rules_file_lacks_only_the_rule_left_out() -> None:
-    import yaml
-
-    from fixtures.monitoring import stack
-
     def alerts(text: str) -> list[str]:
         return [r["alert"] for g in yaml.safe_load(text)["groups"] for r in g["rules"]]
 

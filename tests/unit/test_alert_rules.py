@@ -10,16 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from checks.runbook.alerts import runbook_alert_labels, runbook_alert_names
 from checks.runbook.parser import parse, parse_file
-from fixtures import budgets
-from fixtures.monitoring import (
-    RULE_TESTS_PATH,
-    RULES_PATH,
-    alert_rules,
-    runbook_alert_labels,
-    runbook_alert_names,
-)
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core import budgets
+from fixtures.core.runbook_source import RUNBOOK_PATH
+from fixtures.monitoring import RULE_TESTS_PATH, RULES_PATH, alert_rules
 
 pytestmark = pytest.mark.unit
 
@@ -100,8 +95,8 @@ def test_every_rule_links_the_runbook_and_says_what_fired(rules) -> None:
 
 def test_memory_thresholds_are_the_verify_budgets(rules) -> None:
     expr = rules["RedisHighMemory"]["expr"]
-    assert f"> {budgets.MEMORY_OF_MAXMEMORY}" in expr, "maxmemory threshold differs from fixtures/budgets.py"
-    assert f"> {budgets.MEMORY_OF_LIMIT}" in expr, "container-limit threshold differs from fixtures/budgets.py"
+    assert f"> {budgets.MEMORY_OF_MAXMEMORY}" in expr, "maxmemory threshold differs from fixtures/core/budgets.py"
+    assert f"> {budgets.MEMORY_OF_LIMIT}" in expr, "container-limit threshold differs from fixtures/core/budgets.py"
 
 
 def test_alert_names_are_read_from_the_header_and_the_related_alerts_section_only() -> None:

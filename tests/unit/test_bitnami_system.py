@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures import system
 from fixtures.cluster import images
+from fixtures.sut import system
 
 pytestmark = pytest.mark.unit
 CLIENT_MANIFESTS = (system.CLIENTS, system.BITNAMI_CLIENTS)

@@ -10,7 +10,7 @@ import pytest
 from chaos import journal, toolkit
 from chaos.modes import MODES
 from checks.runbook.parser import parse_file
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 pytestmark = pytest.mark.unit
 

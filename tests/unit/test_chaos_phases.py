@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from chaos import runner
+from chaos.context import Context
 from chaos.errors import ChaosError, HarnessError, SymptomNotShown
-from chaos.modes.base import Context, FailureMode
+from chaos.modes.base import FailureMode
 from checks.runbook.executor import Execution
-from fixtures.waits import Seen
+from fixtures.core.waits import Seen
 
 pytestmark = pytest.mark.unit
 

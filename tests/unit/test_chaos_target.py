@@ -11,7 +11,7 @@ from chaos import toolkit
 from chaos.modes import MODES
 from chaos.modes.base import FailureMode
 from chaos.target import CONFIGURATION_ENV, BadTarget, Target, parse_clients
-from fixtures.names import RUNBOOK, Client
+from fixtures.core.names import RUNBOOK, Client
 
 pytestmark = pytest.mark.unit
 CHAOS = Path(__file__).resolve().parents[2] / "chaos"

@@ -9,7 +9,7 @@ import pytest
 
 from fixtures.cluster import components, config, host
 from fixtures.cluster.build import version_ldflags
-from fixtures.waits import Seen, WaitTimeout, wait_for
+from fixtures.core.waits import Seen, WaitTimeout, wait_for
 
 pytestmark = pytest.mark.unit
 

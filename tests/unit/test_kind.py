@@ -16,6 +16,7 @@ import yaml
 from fixtures.cluster import config as cluster_config
 from fixtures.cluster import images
 from fixtures.kind import cluster, config, docker, nodeimage, settings
+from fixtures.kind.__main__ import main as kind_main
 
 pytestmark = pytest.mark.unit
 
@@ -203,9 +204,7 @@ def test_a_bad_node_image_is_refused_in_one_line(ref: str) -> None:
 
 
 def test_python_m_fixtures_kind_refuses_a_bad_node_image(capsys: pytest.CaptureFixture[str]) -> None:
-    from fixtures.kind.__main__ import main
-
-    assert main(["down", "--kind-node-image", "kindest/node"]) == 1
+    assert kind_main(["down", "--kind-node-image", "kindest/node"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --kind-node-image 'kindest/node'") and "\n" not in err
 

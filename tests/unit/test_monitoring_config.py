@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures import alert_timing, alerting, system
 from fixtures.cluster import images
-from fixtures.kube import free_local_port
-from fixtures.monitoring import RULES_PATH, pod_discovery, receiver, stack
-from fixtures.names import BITNAMI, RUNBOOK
+from fixtures.core.kube import free_local_port
+from fixtures.core.names import BITNAMI, RUNBOOK
+from fixtures.monitoring import RULES_PATH, alert_timing, alerting, pod_discovery, receiver, stack
+from fixtures.sut import system
 
 pytestmark = pytest.mark.unit
 

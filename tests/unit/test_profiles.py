@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures import system
-from fixtures.profiles import DEFAULT_PROFILE, PRECONDITIONS, PROFILES, Precondition, Profile
+from fixtures.sut import system
+from fixtures.sut.profiles import DEFAULT_PROFILE, PRECONDITIONS, PROFILES, Precondition, Profile
 
 pytestmark = pytest.mark.unit
 KEYS = {"drift-detection", "parallel-pods", "release-timeout", "remediation", "image-alias"}

@@ -24,7 +24,7 @@ from checks.prometheus import (
     prometheus_get,
 )
 from checks.verification import CheckResult
-from fixtures.waits import Seen, wait_for
+from fixtures.core.waits import Seen, wait_for
 
 pytestmark = pytest.mark.unit
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import report, run_info
-from fixtures.page_check import png_stats, problems, read_dom
-from fixtures.report_html import findings
-from fixtures.timeline import from_journal
+from fixtures.report import render as report
+from fixtures.report import run_info
+from fixtures.report.html import findings
+from fixtures.report.timeline import from_journal
+from tests.report.page_check import png_stats, problems, read_dom
 
 pytestmark = pytest.mark.unit
 

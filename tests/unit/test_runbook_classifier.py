@@ -23,7 +23,7 @@ from checks.runbook.executor import Execution, Outcome
 from checks.runbook.model import Command, Runbook
 from checks.runbook.model import CommandClass as K
 from checks.runbook.parser import parse_file
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 pytestmark = pytest.mark.unit
 

@@ -15,6 +15,7 @@ from checks.runbook.executor import (
     watched_command,
 )
 from checks.runbook.parser import parse
+from checks.verification import runbook_line
 
 pytestmark = pytest.mark.unit
 
@@ -107,6 +108,4 @@ def test_names_come_from_commands_and_substitutions() -> None:
 
 
 def test_checks_with_renamed_clients_still_map_to_the_runbook_step() -> None:
-    from checks.verification import runbook_line
-
     assert runbook_line("kubectl exec -n shop deployment/cart", "nc -zv") == 273

@@ -21,8 +21,8 @@ from checks.runbook.executor import (
 )
 from checks.runbook.model import Command
 from checks.runbook.parser import parse, parse_file
-from fixtures.names import BITNAMI, RUNBOOK, Client
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.names import BITNAMI, RUNBOOK, Client
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from checks.runbook.model import CommandClass as K
 from checks.runbook.parser import SHELL_LANGS, RunbookParseError, parse, parse_file
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core.runbook_source import RUNBOOK_PATH
 
 pytestmark = pytest.mark.unit
 

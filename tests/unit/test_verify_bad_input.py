@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.verify_runner import run_verify
+from checks.verify_runner import run_verify
 
 pytestmark = pytest.mark.unit
 

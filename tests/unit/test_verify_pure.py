@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from checks import sentinel
 from checks import verification as v
 from checks.runbook.parser import parse, parse_file
-from fixtures import budgets
-from fixtures.runbook_source import RUNBOOK_PATH
+from fixtures.core import budgets
+from fixtures.core.runbook_source import RUNBOOK_PATH
+from fixtures.sut import sentinel
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from fixtures.waits import PROGRESS_LOGGER, Seen, WaitTimeout, show_progress, wait_for
+from fixtures.core.waits import PROGRESS_LOGGER, Seen, WaitTimeout, show_progress, wait_for
 
 pytestmark = pytest.mark.unit
 

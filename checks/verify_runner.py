@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fixtures.kube import Cluster
+from fixtures.core.kube import Cluster
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,6 +14,7 @@ from chaos.steps import Label, Role, Step
 from checks.runbook.executor import Execution, Executor, Outcome
 from checks.runbook.model import Command, CommandClass, Runbook
 from checks.runbook.parser import parse
+from fixtures.core import budgets
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RunbookNames
 
@@ -62,6 +63,10 @@ class Context:
         """Run a runbook command of the fix; a failure here, a fix that never returns included, is a failed
         recovery, not something to skip."""
         return _must_pass(self.run(cmd, timeout_is_state=True, **kwargs), cmd)
+
+    def run_step(self, heading: str) -> list[Execution]:
+        """Every command under one of the runbook's headings (a Step), in order, each as a fix."""
+        return [self.run_fix(cmd, timeout=budgets.CHAOS_STEP_S) for cmd in self.runbook.under(heading)]
 
     def prose_fix(self, phrase: str, text: str, why: str, **kwargs: Any) -> Execution:
         """The suite's reading of an action the runbook states only in words (the line containing `phrase`)."""

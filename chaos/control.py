@@ -29,7 +29,7 @@ def before_experiment_control(context: dict[str, Any], configuration: dict[str, 
         run = runner.start(
             permit,
             configuration["failure_mode"],
-            configuration.get("directive") or None,
+            configuration.get("parameter") or None,
             without_recovery=bool(configuration.get("without_recovery")),
         )
     except (ChaosRefused, BadTarget) as exc:

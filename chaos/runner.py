@@ -30,7 +30,6 @@ from chaos.errors import (
     SymptomNotShown,
 )
 from chaos.modes import MODES
-from chaos.modes.bad_config import BadConfig
 from chaos.modes.base import FailureMode
 from chaos.nodes import redis_node_host
 from chaos.safety import Permit
@@ -88,10 +87,11 @@ class Run:
         self.ctx.executor.close()
 
 
-def failure_mode(name: str, directive: str | None = None) -> FailureMode:
+def failure_mode(name: str, parameter: str | None = None) -> FailureMode:
+    """The mode called `name`, with its parameter set when one is given."""
     if name not in MODES:
         raise ChaosError(f"unknown failure mode {name!r}: choose one of {', '.join(sorted(MODES))}")
-    return BadConfig(directive) if directive and name == BadConfig.name else MODES[name]
+    return MODES[name].configured(parameter) if parameter else MODES[name]
 
 
 def open_context(permit: Permit, run_id: str, record: dict[str, Any] | None = None) -> Context:
@@ -100,9 +100,9 @@ def open_context(permit: Permit, run_id: str, record: dict[str, Any] | None = No
     return Context(permit, runbook, executor, run_id, record or {})
 
 
-def start(permit: Permit, mode_name: str, directive: str | None = None, without_recovery: bool = False) -> Run:
+def start(permit: Permit, mode_name: str, parameter: str | None = None, without_recovery: bool = False) -> Run:
     """A new run of one failure mode against the permit's cluster (nothing is changed yet)."""
-    mode = failure_mode(mode_name, directive)
+    mode = failure_mode(mode_name, parameter)
     if mode.node_action:
         redis_node_host(permit, mode.node_action)  # refused here, before anything changes, when out of reach
     run_id = f"{mode.name}-{uuid.uuid4().hex[:8]}"

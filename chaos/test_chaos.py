@@ -113,6 +113,6 @@ def test_any_invalid_config_is_detected_and_recovered(
     )
     @given(directive=st.one_of(UNKNOWN_DIRECTIVE, BAD_VALUE, BAD_NUMBER, WRONG_ARITY))
     def recovers(directive: str) -> None:
-        assert_outcome_on(profile, run_chaos("bad-config", name=f"bad-config[{directive}]", directive=directive))
+        assert_outcome_on(profile, run_chaos("bad-config", name=f"bad-config[{directive}]", parameter=directive))
 
     recovers()

@@ -37,11 +37,12 @@ def experiment(mode_name: str) -> dict[str, Any]:
             "Verification checks that Redis is back and no sentinel key was lost. Around it, the alert path: "
             "RedisDown quiet before the fault; after, which of the runbook's alerts reached the pager and when. "
             "`without_recovery` set to any value leaves the recovery out (a mutation run: it must end not recovered). "
-            "The target comes from `configuration` (environment variables for `chaos run`); a cluster that "
+            + (f"`parameter`: {mode.parameter}. " if mode.parameter else "")
+            + "The target comes from `configuration` (environment variables for `chaos run`); a cluster that "
             "`python -m fixtures.cluster up` did not create needs RUNBOOK_ALLOW_CHAOS_ON=<context>."
         ),
         "tags": ["redis", "runbook", mode.name],
-        "configuration": {**configuration_block(), "failure_mode": mode.name, "directive": "", "without_recovery": ""},
+        "configuration": {**configuration_block(), "failure_mode": mode.name, "parameter": "", "without_recovery": ""},
         "controls": [{"name": "redis-runbook-safety-gate", "provider": {"type": "python", "module": CONTROL}}],
         "steady-state-hypothesis": {
             "title": "every runbook verification check passes",
@@ -76,7 +77,7 @@ def write_all() -> list[Path]:
 
 def run(mode_name: str, target: Target, **overrides: str) -> dict[str, Any]:
     """Run the mode's experiment file through chaoslib against `target` (given as configuration values, so
-    nothing goes through the environment); `overrides` set other configuration keys (e.g. directive)."""
+    nothing goes through the environment); `overrides` set other configuration keys (e.g. parameter)."""
     from chaoslib.experiment import run_experiment
     from chaoslib.loader import load_experiment
 

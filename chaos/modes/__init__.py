@@ -1,6 +1,8 @@
-"""Every failure mode the runbook documents, found automatically: each module here defines FailureMode subclasses.
+"""Every failure mode the runbook documents, found automatically: one FailureMode subclass per file here.
 
-Adding a failure mode is adding one file with one subclass (plus its test in chaos/test_chaos.py).
+Adding a failure mode is adding one file, `chaos/modes/<name>.py` with class `<Name>` and `name = "<name>"` (dashes
+in the mode name, underscores in the file, CamelCase in the class: `step3-force-restart`, `step3_force_restart.py`,
+`Step3ForceRestart`), plus its test in chaos/test_chaos.py; `python -m chaos.toolkit` writes its experiment.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ import pkgutil
 from chaos.modes.base import FailureMode
 
 
+def expected_names(mode_name: str) -> tuple[str, str]:
+    """The file (module) and class a mode called `mode_name` lives in."""
+    words = mode_name.split("-")
+    return "_".join(words), "".join(word[:1].upper() + word[1:] for word in words)
+
+
 def discover() -> dict[str, FailureMode]:
     """name -> an instance of every concrete FailureMode subclass in this package, in file order."""
     found: dict[str, FailureMode] = {}
@@ -19,12 +27,20 @@ def discover() -> dict[str, FailureMode]:
         if info.name == "base":
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            concrete = not inspect.isabstract(cls) and hasattr(cls, "name")  # a shared base names no mode
-            if issubclass(cls, FailureMode) and concrete and cls.__module__ == module.__name__:
-                if cls.name in found:
-                    raise TypeError(f"two failure modes are named {cls.name!r}: {cls} and {type(found[cls.name])}")
-                found[cls.name] = cls()
+        modes = [
+            cls
+            for _, cls in inspect.getmembers(module, inspect.isclass)
+            if issubclass(cls, FailureMode) and not inspect.isabstract(cls) and cls.__module__ == module.__name__
+        ]
+        if len(modes) != 1:
+            raise TypeError(f"{module.__file__} defines {len(modes)} failure modes: one file holds exactly one")
+        cls = modes[0]
+        if expected_names(cls.name) != (info.name, cls.__name__):
+            file, name = expected_names(cls.name)
+            raise TypeError(f"mode {cls.name!r} is class {cls.__name__} in {info.name}.py: name it {name} in {file}.py")
+        if cls.name in found:
+            raise TypeError(f"two failure modes are named {cls.name!r}: {cls} and {type(found[cls.name])}")
+        found[cls.name] = cls()
     return found
 
 

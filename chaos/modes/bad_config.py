@@ -27,9 +27,13 @@ class BadConfig(FailureMode):
     title = "Configuration Error"
     runbook_section = "Issue: Configuration Error"
     needs = ("drift-detection",)  # without it, suspend/resume leaves the hand-edited ConfigMap as it is
+    parameter = f"the invalid redis.conf line written into the ConfigMap (default {DEFAULT_DIRECTIVE!r})"
 
     def __init__(self, directive: str = DEFAULT_DIRECTIVE) -> None:
         self.directive = directive
+
+    def configured(self, value: str) -> BadConfig:
+        return BadConfig(value)
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         # The runbook's fix suspends and resumes the HelmRelease: a run killed in between leaves it suspended.

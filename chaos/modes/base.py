@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from chaos.context import Context
 from chaos.effects import Effect
+from chaos.errors import ChaosError
 from fixtures.core.waits import Seen
 
 
@@ -29,6 +30,12 @@ class FailureMode(ABC):
     # as measured on the stock profile: without them it does not recover. `pytest -m chaos --profile stock` checks
     # each declaration both ways.
     needs: ClassVar[tuple[str, ...]] = ()
+    # What the mode's one parameter means, when it takes one (the experiments' `parameter` configuration value).
+    parameter: ClassVar[str | None] = None
+
+    def configured(self, value: str) -> FailureMode:
+        """This mode with its parameter set to `value`."""
+        raise ChaosError(f"failure mode {self.name!r} takes no parameter (given {value!r})")
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:
         """The prior state of exactly what `inject` (and the runbook's fix) will change; stored before any change."""

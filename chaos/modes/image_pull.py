@@ -17,7 +17,7 @@ PULL_FAILURES = ("ErrImagePull", "ImagePullBackOff")
 BAD_TAG = "7.0.15-does-not-exist"
 
 
-class ImagePullError(FailureMode):
+class ImagePull(FailureMode):
     name = "image-pull"
     title = "Image Pull Error"
     runbook_section = "Issue: Image Pull Error"

@@ -21,7 +21,7 @@ def admits_no_namespace(policy: Any) -> bool:
     return not any(peer.namespace_selector is not None for peer in peers)
 
 
-class NetworkPolicyBlocking(FailureMode):
+class NetworkPolicy(FailureMode):
     name = "network-policy"
     title = "Network Policy Blocking"
     runbook_section = "Issue: Network Policy Blocking"

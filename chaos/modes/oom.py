@@ -25,7 +25,7 @@ def ballast_prefix(run_id: str) -> str:
     return f"chaos:{run_id}:ballast:"
 
 
-class OomKilled(FailureMode):
+class Oom(FailureMode):
     name = "oom"
     title = "Pod OOMKilled (Out of Memory)"
     runbook_section = "Issue: Pod OOMKilled"

@@ -34,7 +34,7 @@ def schedulable(node: Any) -> bool:
     return node_ready(node) and not node.spec.unschedulable
 
 
-class NodeProblem(FailureMode):
+class Node(FailureMode):
     name = "node"
     title = "Node Issues"
     runbook_section = "Issue: Node Issues"

@@ -9,7 +9,7 @@ import pytest
 
 from chaos.safety import Permit
 from fixtures.cluster import config as cluster_config
-from fixtures.cluster import images
+from fixtures.cluster.images import catalogue, containerd
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RUNBOOK
 from fixtures.sut import system
@@ -53,7 +53,7 @@ def _live_state(cluster: Cluster) -> dict[str, Any]:
         "podManagementPolicy": system.live_pod_management_policy(cluster, R),
     }
     if cluster.created_by_suite():
-        state[IMAGE_ALIAS.key] = images.REDIS_ALIAS in images.image_refs(cluster_config.CONTAINERD_SOCKET)
+        state[IMAGE_ALIAS.key] = catalogue.REDIS_ALIAS in containerd.image_refs(cluster_config.CONTAINERD_SOCKET)
     return state
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures.cluster import images
+from fixtures.cluster.images import catalogue
 from fixtures.sut import system
 
 pytestmark = pytest.mark.unit
@@ -80,7 +80,7 @@ def test_chart_runs_read_only_as_1001_with_a_memory_limit(rendered: dict[tuple[s
 
 
 def test_slim_client_image_has_no_shell_and_is_checked_without_one() -> None:
-    (spec,) = [s for s in images.image_specs(Path("/nonexistent")) if s.name == "runbook-client-slim"]
+    (spec,) = [s for s in catalogue.image_specs(Path("/nonexistent")) if s.name == "runbook-client-slim"]
     assert spec.check[0] == "python3", "the check must not need /bin/sh: the image has none"
     assert "no-shell" in spec.check_expect
     for tool in ("sh", "bash", "dash", "curl", "nc", "redis-cli"):
@@ -88,7 +88,7 @@ def test_slim_client_image_has_no_shell_and_is_checked_without_one() -> None:
 
 
 def test_every_client_image_is_built_here() -> None:
-    built = {ref for spec in images.image_specs(Path("/nonexistent")) for ref in spec.refs}
+    built = {ref for spec in catalogue.image_specs(Path("/nonexistent")) for ref in spec.refs}
     for manifest in CLIENT_MANIFESTS:
         for doc in yaml.safe_load_all(manifest.read_text()):
             for container in (doc or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from fixtures.cluster import config as cluster_config
-from fixtures.cluster import images
+from fixtures.cluster.images import archive, builder, catalogue, rootfs
 from fixtures.kind import cluster, config, docker, nodeimage, settings
 from fixtures.kind.__main__ import main as kind_main
 
@@ -230,20 +230,20 @@ def test_workflow_runs_the_offline_stages_script_and_selection_with_the_publishe
 
 
 def test_stop_signal_keys_images_only_when_set() -> None:
-    plain = images.ImageSpec(name="x", refs=("x:1",))
-    node = images.ImageSpec(name="x", refs=("x:1",), stop_signal="SIGRTMIN+3")
-    assert images.cache_key(plain, ()) != images.cache_key(node, ())
+    plain = catalogue.ImageSpec(name="x", refs=("x:1",))
+    node = catalogue.ImageSpec(name="x", refs=("x:1",), stop_signal="SIGRTMIN+3")
+    assert builder.cache_key(plain, ()) != builder.cache_key(node, ())
     # Without a stop signal the key is what it was before the field existed: no cached image is rebuilt.
     fields = {**dataclasses.asdict(plain), "files": []}
     del fields["stop_signal"]
-    before = {"format": images.FORMAT_VERSION, "spec": fields, "debian": None}
+    before = {"format": archive.FORMAT_VERSION, "spec": fields, "debian": None}
     assert (
-        images.cache_key(plain, ())
+        builder.cache_key(plain, ())
         == hashlib.sha256(json.dumps(before, sort_keys=True, default=str).encode()).hexdigest()
     )
-    config_json = images.image_config(node, "0" * 64, "k")["config"]
+    config_json = archive.image_config(node, "0" * 64, "k")["config"]
     assert config_json["StopSignal"] == "SIGRTMIN+3"  # type: ignore[index]
-    assert "StopSignal" not in images.image_config(plain, "0" * 64, "k")["config"]  # type: ignore[operator]
+    assert "StopSignal" not in archive.image_config(plain, "0" * 64, "k")["config"]  # type: ignore[operator]
 
 
 def test_pytest_refuses_a_bad_node_image_in_one_line() -> None:
@@ -262,9 +262,9 @@ def test_pytest_refuses_a_bad_node_image_in_one_line() -> None:
 
 def test_default_mirror_names_debians_keyring_when_the_host_has_it(tmp_path: Path) -> None:
     keyring = tmp_path / "debian-archive-keyring.gpg"
-    assert images.default_mirror(keyring) == images.DEFAULT_MIRROR
+    assert rootfs.default_mirror(keyring) == rootfs.DEFAULT_MIRROR
     keyring.write_bytes(b"")
-    assert images.default_mirror(keyring) == f"deb [signed-by={keyring}] http://deb.debian.org/debian bookworm main"
+    assert rootfs.default_mirror(keyring) == f"deb [signed-by={keyring}] http://deb.debian.org/debian bookworm main"
 
 
 def test_docker_stop_without_the_suites_docker_touches_nothing(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures.cluster import images
+from fixtures.cluster.images import catalogue
 from fixtures.core.kube import free_local_port
 from fixtures.core.names import BITNAMI, RUNBOOK
 from fixtures.monitoring import RULES_PATH, alert_timing, alerting, pod_discovery, receiver, stack
@@ -105,7 +105,7 @@ def test_pod_discovery_gives_the_pods_own_namespace_and_name() -> None:
 def test_manifests_use_only_images_built_here_and_restart_on_config_change() -> None:
     files = stack.config_files()
     docs = [d for d in yaml.safe_load_all(stack.render_manifests(files)) if d]
-    built = {ref for spec in images.image_specs(Path("/nonexistent")) for ref in spec.refs}
+    built = {ref for spec in catalogue.image_specs(Path("/nonexistent")) for ref in spec.refs}
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     assert set(deployments) == set(stack.DEPLOYMENTS)
     for dep in deployments.values():
@@ -202,7 +202,7 @@ def test_each_redis_has_an_exporter_reading_it_as_the_clients_do(names: Any) -> 
     assert connect < _seconds(stack.prometheus_config()["global"]["scrape_timeout"]), "redis_up 0, not a failed scrape"
     secret_ref = env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
     assert secret_ref == {"name": f"redis-password-{names.namespace}", "key": "redis-password", "optional": True}
-    assert container["image"] == images.REDIS_EXPORTER_IMAGE == stack.EXPORTER_IMAGE
+    assert container["image"] == catalogue.REDIS_EXPORTER_IMAGE == stack.EXPORTER_IMAGE
     assert {"name": "metrics", "containerPort": stack.EXPORTER_PORT} in container["ports"]
     labels = pod["metadata"]["labels"]
     assert labels[stack.WATCHES_NAMESPACE_LABEL] == names.namespace and labels[stack.WATCHES_POD_LABEL] == names.pod

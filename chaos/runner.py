@@ -34,9 +34,23 @@ from chaos.modes.base import FailureMode
 from chaos.nodes import redis_node_host
 from chaos.safety import Permit
 from chaos.steps import first_fix_started
-from checks import verification as v
 from checks.runbook.executor import Executor
 from checks.runbook.parser import parse_file
+from checks.verification.checks import (
+    client_logs_clean,
+    client_reaches_service,
+    client_reports_reachable,
+    clients_connected,
+    data_volume_has_room,
+    memory_within_limits,
+    persistence_enabled,
+    persistence_files_present,
+    pod_running_and_ready,
+    responds_to_ping,
+    statefulset_replicas_ready,
+)
+from checks.verification.logs import redis_ready_since
+from checks.verification.results import CheckError, CheckResult
 from fixtures.core import budgets
 from fixtures.core.names import Client
 from fixtures.core.redis_client import through_service
@@ -125,42 +139,42 @@ def _phase(run: Run, name: str, body: Callable[[], Any]) -> Any:
 def clients_clean_since(ctx: Context, not_before: float | None) -> datetime:
     """The start of the client-log window: Redis Ready plus the reconnect grace, and not before `not_before`
     plus that grace. Errors the clients logged during the fault, before it was fixed, are the incident."""
-    ready = v.redis_ready_since(ctx.cluster, ctx.names)
+    ready = redis_ready_since(ctx.cluster, ctx.names)
     if not_before is None:
         return ready
     return max(ready, datetime.fromtimestamp(not_before + budgets.CLIENT_RECONNECT_GRACE_S, UTC))
 
 
-def steady_state_failures(ctx: Context, not_before: float | None = None) -> list[v.CheckResult]:
+def steady_state_failures(ctx: Context, not_before: float | None = None) -> list[CheckResult]:
     """Every verification check of the runbook; returns the ones that fail."""
     names, cluster = ctx.names, ctx.cluster
 
-    def logs_clean(client: Client) -> v.CheckResult:
+    def logs_clean(client: Client) -> CheckResult:
         start = clients_clean_since(ctx, not_before)
         if start > datetime.now(UTC):  # an empty window proves nothing: wait until it has begun
             check = f"{client.deployment} logs free of redis errors"
-            return v.CheckResult(check, False, f"window opens at {start:%H:%M:%S}Z (reconnect grace)", 0)
-        return v.client_logs_clean(cluster, names, client, start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            return CheckResult(check, False, f"window opens at {start:%H:%M:%S}Z (reconnect grace)", 0)
+        return client_logs_clean(cluster, names, client, start.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
-    checks: list[Callable[[], v.CheckResult]] = [
-        lambda: v.pod_running_and_ready(cluster, names),
-        lambda: v.statefulset_replicas_ready(cluster, names),
-        lambda: v.responds_to_ping(cluster, names),
-        lambda: v.memory_within_limits(cluster, names),
-        lambda: v.clients_connected(cluster, names),
-        lambda: v.persistence_enabled(cluster, names),
-        lambda: v.persistence_files_present(cluster, names),
-        lambda: v.data_volume_has_room(cluster, names),
-        *[lambda c=c: v.client_reaches_service(cluster, names, c) for c in names.clients],
-        *[lambda c=c: v.client_reports_reachable(cluster, c) for c in names.clients],
+    checks: list[Callable[[], CheckResult]] = [
+        lambda: pod_running_and_ready(cluster, names),
+        lambda: statefulset_replicas_ready(cluster, names),
+        lambda: responds_to_ping(cluster, names),
+        lambda: memory_within_limits(cluster, names),
+        lambda: clients_connected(cluster, names),
+        lambda: persistence_enabled(cluster, names),
+        lambda: persistence_files_present(cluster, names),
+        lambda: data_volume_has_room(cluster, names),
+        *[lambda c=c: client_reaches_service(cluster, names, c) for c in names.clients],
+        *[lambda c=c: client_reports_reachable(cluster, c) for c in names.clients],
         *[lambda c=c: logs_clean(c) for c in names.clients],
     ]
     failing = []
     for check in checks:
         try:
             result = check()
-        except (v.CheckError, ApiException) as exc:
-            result = v.CheckResult("check could not run", False, str(exc)[:120], 0)
+        except (CheckError, ApiException) as exc:
+            result = CheckResult("check could not run", False, str(exc)[:120], 0)
         if not result.ok:
             failing.append(result)
     return failing

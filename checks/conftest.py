@@ -12,7 +12,7 @@ import pytest
 
 from checks.runbook.model import Runbook
 from checks.runbook.parser import RunbookParseError, parse_file
-from checks.verification import CheckError, CheckResult
+from checks.verification.results import CheckError, CheckResult
 from fixtures.core.options import CHECK_RESULTS
 
 

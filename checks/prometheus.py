@@ -18,7 +18,8 @@ from kubernetes.client.exceptions import ApiException
 
 from checks.runbook.alerts import runbook_alert_names
 from checks.runbook.model import Runbook
-from checks.verification import CheckError, CheckResult, Measured, NotCheckable, default_runbook, judged, runbook_line
+from checks.verification.expectations import default_runbook, runbook_line
+from checks.verification.results import CheckError, CheckResult, Measured, NotCheckable, judged
 from fixtures.core import budgets
 from fixtures.core.kube import Cluster
 

@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 
 from chaos.safety import Permit
-from checks import verification as v
+from checks.verification.parsing import connections_by_pod, parse_client_list, parse_info
+from checks.verification.pods import running_client_pods
+from checks.verification.results import CheckError
 from checks.verify_runner import cluster_args, run_verify
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RunbookNames
@@ -61,12 +63,12 @@ def redis_pod(cluster: Cluster, names: RunbookNames) -> Any:
 
 def connected_deployments(cluster: Cluster, names: RunbookNames) -> set[str]:
     """The client Deployments with at least one Running pod whose IP is in Redis's CLIENT LIST."""
-    entries = v.parse_client_list(redis_cli(cluster, names, "client", "list"))
+    entries = parse_client_list(redis_cli(cluster, names, "client", "list"))
     connected = set()
     for client in names.clients:
-        pods = v.running_client_pods(cluster, client)
+        pods = running_client_pods(cluster, client)
         ips = {p.status.pod_ip: p.metadata.name for p in pods if p.status.pod_ip}
-        if any(v.connections_by_pod(entries, ips).values()):
+        if any(connections_by_pod(entries, ips).values()):
             connected.add(client.deployment)
     return connected
 
@@ -132,7 +134,7 @@ def aof_off(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
         assert redis_cli(cluster, names, "config", "set", "appendonly", "yes") == "OK"
         wait_for(
             lambda: Seen(
-                v.parse_info(redis_cli(cluster, names, "info", "persistence"))["aof_rewrite_in_progress"] == "0",
+                parse_info(redis_cli(cluster, names, "info", "persistence"))["aof_rewrite_in_progress"] == "0",
                 "rewriting",
             ),
             timeout=RESTORE_TIMEOUT,
@@ -179,7 +181,7 @@ def client_egress_blocked(cluster: Cluster, names: RunbookNames) -> Iterator[Non
 def redis_oom_restarted(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
     """Redis exceeds its container's memory limit and is OOMKilled; the kubelet restarts it and it comes back."""
     restarts = redis_pod(cluster, names).status.container_statuses[0].restart_count
-    with contextlib.suppress(v.CheckError):  # the kill ends the connection mid-script
+    with contextlib.suppress(CheckError):  # the kill ends the connection mid-script
         redis_cli(cluster, names, "eval", OOM_SCRIPT, "0")
     wait_for_pod(
         cluster,

@@ -23,7 +23,7 @@ from checks.prometheus import (
     parse_address,
     prometheus_get,
 )
-from checks.verification import CheckResult
+from checks.verification.results import CheckResult
 from fixtures.core.waits import Seen, wait_for
 
 pytestmark = pytest.mark.unit

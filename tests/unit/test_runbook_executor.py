@@ -15,7 +15,7 @@ from checks.runbook.executor import (
     watched_command,
 )
 from checks.runbook.parser import parse
-from checks.verification import runbook_line
+from checks.verification.expectations import runbook_line
 
 pytestmark = pytest.mark.unit
 

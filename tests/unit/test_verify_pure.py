@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checks import verification as v
 from checks.runbook.parser import parse, parse_file
+from checks.verification import checks, expectations, logs, parsing, pods, results, verdicts
 from fixtures.core import budgets
 from fixtures.core.runbook_source import RUNBOOK_PATH
 from fixtures.sut import sentinel
@@ -38,18 +38,18 @@ def runbook():
     ],
 )
 def test_error_replies_are_errors_not_values(stdout: str) -> None:
-    assert v.redis_error(stdout) == stdout.strip()
+    assert parsing.redis_error(stdout) == stdout.strip()
 
 
 @pytest.mark.parametrize("stdout", ["PONG", "redis_version:7.0.15\nredis_mode:standalone", "1712345678", "", "OK"])
 def test_values_are_not_errors(stdout: str) -> None:
-    assert v.redis_error(stdout) is None
+    assert parsing.redis_error(stdout) is None
 
 
 def test_a_wrong_password_said_on_stderr_is_an_error() -> None:
     stderr = "AUTH failed: WRONGPASS invalid username-password pair or user is disabled.\n"
-    assert v.redis_error("", stderr).startswith("AUTH failed: WRONGPASS")
-    assert v.redis_error("", "Could not connect to Redis at 127.0.0.1:6379: Connection refused\n").startswith(
+    assert parsing.redis_error("", stderr).startswith("AUTH failed: WRONGPASS")
+    assert parsing.redis_error("", "Could not connect to Redis at 127.0.0.1:6379: Connection refused\n").startswith(
         "Could not connect"
     )
 
@@ -69,38 +69,41 @@ def test_a_wrong_password_said_on_stderr_is_an_error() -> None:
     ],
 )
 def test_a_missing_tool_is_recognised(stderr: str, missing: str) -> None:
-    assert v.missing_tool(stderr) == missing
+    assert parsing.missing_tool(stderr) == missing
 
 
 def test_a_refused_connection_is_not_a_missing_tool() -> None:
-    assert v.missing_tool("nc: connect to redis-master.redis.svc.cluster.local port 6379 (tcp) failed: refused") is None
+    assert (
+        parsing.missing_tool("nc: connect to redis-master.redis.svc.cluster.local port 6379 (tcp) failed: refused")
+        is None
+    )
 
 
 # ---------------------------------------------------------------- auth from the pod's own environment
 
 
 def test_no_auth_env_runs_plain_redis_cli() -> None:
-    assert v.redis_cli_argv(None, ["ping"]) == ["redis-cli", "ping"]
-    assert v.redis_cli_argv("REDISCLI_AUTH", ["ping"]) == ["redis-cli", "ping"]
+    assert pods.redis_cli_argv(None, ["ping"]) == ["redis-cli", "ping"]
+    assert pods.redis_cli_argv("REDISCLI_AUTH", ["ping"]) == ["redis-cli", "ping"]
 
 
 def test_password_file_is_read_inside_the_pod_and_never_on_the_command_line() -> None:
-    argv = v.redis_cli_argv("REDIS_PASSWORD_FILE", ["config", "get", "save"])
+    argv = pods.redis_cli_argv("REDIS_PASSWORD_FILE", ["config", "get", "save"])
     assert argv[:2] == ["sh", "-c"]
     assert argv[2] == 'REDISCLI_AUTH="$(cat "$REDIS_PASSWORD_FILE")" exec redis-cli "$@"'
     assert argv[3:] == ["redis-cli", "config", "get", "save"]
 
 
 def test_password_env_is_used_inside_the_pod() -> None:
-    assert v.redis_cli_argv("REDIS_PASSWORD", ["ping"])[2] == 'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli "$@"'
+    assert pods.redis_cli_argv("REDIS_PASSWORD", ["ping"])[2] == 'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli "$@"'
 
 
 def test_benchmark_gets_the_password_as_a_flag_expanded_in_the_pod() -> None:
     # Redis 7.0's redis-benchmark ignores REDISCLI_AUTH (measured: NOAUTH) and prints no auth warning for -a.
-    argv = v.redis_benchmark_argv("REDIS_PASSWORD_FILE", ["-t", "ping"])
+    argv = pods.redis_benchmark_argv("REDIS_PASSWORD_FILE", ["-t", "ping"])
     assert argv[2] == 'exec redis-benchmark -a "$(cat "$REDIS_PASSWORD_FILE")" "$@"'
-    assert v.redis_benchmark_argv(None, ["-t", "ping"]) == ["redis-benchmark", "-t", "ping"]
-    assert "$REDISCLI_AUTH" in v.redis_benchmark_argv("REDISCLI_AUTH", [])[2]
+    assert pods.redis_benchmark_argv(None, ["-t", "ping"]) == ["redis-benchmark", "-t", "ping"]
+    assert "$REDISCLI_AUTH" in pods.redis_benchmark_argv("REDISCLI_AUTH", [])[2]
 
 
 def test_auth_env_is_chosen_by_the_variable_names_in_the_spec() -> None:
@@ -111,9 +114,9 @@ def test_auth_env_is_chosen_by_the_variable_names_in_the_spec() -> None:
         name="redis",
         env=[V1EnvVar(name="REDIS_PASSWORD", value_from=secret), V1EnvVar(name="REDIS_PASSWORD_FILE", value="/x")],
     )
-    assert v.auth_env_of(both) == "REDIS_PASSWORD_FILE"
-    assert v.auth_env_of(V1Container(name="redis", env=[V1EnvVar(name="TZ", value="UTC")])) is None
-    assert v.auth_env_of(V1Container(name="redis")) is None
+    assert pods.auth_env_of(both) == "REDIS_PASSWORD_FILE"
+    assert pods.auth_env_of(V1Container(name="redis", env=[V1EnvVar(name="TZ", value="UTC")])) is None
+    assert pods.auth_env_of(V1Container(name="redis")) is None
 
 
 # ---------------------------------------------------------------- INFO, CLIENT LIST, metrics, benchmark
@@ -126,23 +129,25 @@ CLIENT_LIST = (
 
 
 def test_client_list_is_matched_to_pods_by_ip() -> None:
-    entries = v.parse_client_list(CLIENT_LIST)
+    entries = parsing.parse_client_list(CLIENT_LIST)
     assert [e["id"] for e in entries] == ["5", "6", "9"]
     assert entries[0]["name"] == "" and entries[1]["name"] == "homepage-api"
-    by_pod = v.connections_by_pod(entries, {"10.244.0.12": "agent-bruno-1", "10.244.0.99": "agent-bruno-2"})
+    by_pod = parsing.connections_by_pod(entries, {"10.244.0.12": "agent-bruno-1", "10.244.0.99": "agent-bruno-2"})
     assert [e["id"] for e in by_pod["agent-bruno-1"]] == ["5"]
     assert by_pod["agent-bruno-2"] == []
 
 
 def test_info_is_read_as_text() -> None:
-    info = v.parse_info("# Server\r\nredis_version:7.0.15\r\nrun_id:0123\r\n\r\n# Persistence\r\naof_enabled:1\r\n")
+    info = parsing.parse_info(
+        "# Server\r\nredis_version:7.0.15\r\nrun_id:0123\r\n\r\n# Persistence\r\naof_enabled:1\r\n"
+    )
     assert info == {"redis_version": "7.0.15", "run_id": "0123", "aof_enabled": "1"}
 
 
 def test_redis_up_is_read_with_any_labels() -> None:
     text = '# HELP redis_up x\n# TYPE redis_up gauge\nredis_up{app="agent-bruno"} 1.0\nredis_upness 0\n'
-    assert v.metric_values(text, "redis_up") == [1.0]
-    assert v.metric_values("redis_up 0\n", "redis_up") == [0.0]
+    assert parsing.metric_values(text, "redis_up") == [1.0]
+    assert parsing.metric_values("redis_up 0\n", "redis_up") == [0.0]
 
 
 def test_benchmark_p99_is_the_worst_row() -> None:
@@ -150,9 +155,9 @@ def test_benchmark_p99_is_the_worst_row() -> None:
         '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms"\n'
         '"PING_INLINE","1000","0.1","0.05","0.1","0.2","0.300"\n"PING_MBULK","1000","0.1","0.05","0.1","0.2","0.500"\n'
     )
-    assert v.benchmark_p99(csv) == 0.5
-    with pytest.raises(v.CheckError, match="no latency table"):
-        v.benchmark_p99("")
+    assert parsing.benchmark_p99(csv) == 0.5
+    with pytest.raises(results.CheckError, match="no latency table"):
+        parsing.benchmark_p99("")
 
 
 # ---------------------------------------------------------------- persistence verdicts
@@ -161,65 +166,65 @@ OK_AOF = {"aof_last_write_status": "ok", "aof_last_bgrewrite_status": "ok", "rdb
 
 
 def test_aof_only_passes_and_says_lastsave_is_not_judged() -> None:
-    verdict = v.persistence_health_verdict("yes", "", OK_AOF, lastsave_age=10**6)
+    verdict = verdicts.persistence_health_verdict("yes", "", OK_AOF, lastsave_age=10**6)
     assert verdict.ok, verdict
     assert "RDB off (save ''): LASTSAVE age not judged" in verdict.value
-    assert v.persistence_enabled_verdict("yes", "").ok
+    assert verdicts.persistence_enabled_verdict("yes", "").ok
 
 
 def test_rdb_lastsave_is_judged_only_when_save_is_set() -> None:
     old = budgets.LASTSAVE_MAX_AGE_S + 1
-    assert not v.persistence_health_verdict("no", "900 1", OK_AOF, old).ok
-    assert v.persistence_health_verdict("no", "900 1", OK_AOF, 5).ok
+    assert not verdicts.persistence_health_verdict("no", "900 1", OK_AOF, old).ok
+    assert verdicts.persistence_health_verdict("no", "900 1", OK_AOF, 5).ok
 
 
 def test_a_failing_aof_write_fails_even_with_rdb_healthy() -> None:
     info = {**OK_AOF, "aof_last_write_status": "err"}
-    verdict = v.persistence_health_verdict("yes", "900 1", info, 5)
+    verdict = verdicts.persistence_health_verdict("yes", "900 1", info, 5)
     assert not verdict.ok and "aof_last_write_status=err" in verdict.detail
 
 
 def test_no_persistence_at_all_fails() -> None:
-    assert not v.persistence_enabled_verdict("no", "").ok
-    assert not v.persistence_health_verdict("no", "", OK_AOF, 0).ok
+    assert not verdicts.persistence_enabled_verdict("no", "").ok
+    assert not verdicts.persistence_health_verdict("no", "", OK_AOF, 0).ok
 
 
 def test_files_follow_what_is_enabled() -> None:
-    aof_only = v.persistence_files_verdict("yes", "", ["appendonlydir"], ["appendonly.aof.1.base.rdb",
+    aof_only = verdicts.persistence_files_verdict("yes", "", ["appendonlydir"], ["appendonly.aof.1.base.rdb",
         "appendonly.aof.manifest"], "dump.rdb", "appendonlydir")  # fmt: skip
     assert aof_only.ok and "(RDB off)" in aof_only.value
-    no_manifest = v.persistence_files_verdict("yes", "", ["appendonlydir"], [], "dump.rdb", "appendonlydir")
+    no_manifest = verdicts.persistence_files_verdict("yes", "", ["appendonlydir"], [], "dump.rdb", "appendonlydir")
     assert not no_manifest.ok and "no manifest" in no_manifest.detail
-    assert not v.persistence_files_verdict("no", "900 1", [], [], "dump.rdb", "appendonlydir").ok
-    assert v.persistence_files_verdict("no", "900 1", ["dump.rdb"], [], "dump.rdb", "appendonlydir").ok
+    assert not verdicts.persistence_files_verdict("no", "900 1", [], [], "dump.rdb", "appendonlydir").ok
+    assert verdicts.persistence_files_verdict("no", "900 1", ["dump.rdb"], [], "dump.rdb", "appendonlydir").ok
 
 
 # ---------------------------------------------------------------- memory verdicts
 
 
 def test_maxmemory_zero_is_judged_against_the_container_limit() -> None:
-    verdict = v.memory_verdict(used=2 * MI, maxmemory=0, limit=512 * MI)
+    verdict = verdicts.memory_verdict(used=2 * MI, maxmemory=0, limit=512 * MI)
     assert verdict.ok and "judged against limit 512Mi" in verdict.value
-    assert not v.memory_verdict(used=300 * MI, maxmemory=0, limit=512 * MI).ok
+    assert not verdicts.memory_verdict(used=300 * MI, maxmemory=0, limit=512 * MI).ok
 
 
 def test_maxmemory_is_the_bound_when_set() -> None:
-    assert v.memory_verdict(used=100 * MI, maxmemory=200 * MI, limit=512 * MI).ok
-    assert not v.memory_verdict(used=170 * MI, maxmemory=200 * MI, limit=512 * MI).ok
-    above = v.memory_verdict(used=1 * MI, maxmemory=1024 * MI, limit=512 * MI)
+    assert verdicts.memory_verdict(used=100 * MI, maxmemory=200 * MI, limit=512 * MI).ok
+    assert not verdicts.memory_verdict(used=170 * MI, maxmemory=200 * MI, limit=512 * MI).ok
+    above = verdicts.memory_verdict(used=1 * MI, maxmemory=1024 * MI, limit=512 * MI)
     assert not above.ok and "above the container limit" in above.detail
 
 
 def test_nothing_bounding_memory_fails_with_the_reason() -> None:
-    verdict = v.memory_verdict(used=1 * MI, maxmemory=0, limit=0)
+    verdict = verdicts.memory_verdict(used=1 * MI, maxmemory=0, limit=0)
     assert not verdict.ok and "nothing bounds" in verdict.detail
 
 
 def test_memory_quantities() -> None:
-    assert v.quantity_bytes("512Mi") == 512 * MI
-    assert v.quantity_bytes("1G") == 10**9
-    assert v.quantity_bytes("1048576") == MI
-    assert v.quantity_bytes("0") == 0
+    assert parsing.quantity_bytes("512Mi") == 512 * MI
+    assert parsing.quantity_bytes("1G") == 10**9
+    assert parsing.quantity_bytes("1048576") == MI
+    assert parsing.quantity_bytes("0") == 0
 
 
 # ---------------------------------------------------------------- client logs
@@ -238,7 +243,7 @@ def test_memory_quantities() -> None:
     ],
 )
 def test_redis_failures_in_logs_are_found(line: str) -> None:
-    assert v.redis_error_lines(line) == [line]
+    assert parsing.redis_error_lines(line) == [line]
 
 
 @pytest.mark.parametrize(
@@ -250,56 +255,56 @@ def test_redis_failures_in_logs_are_found(line: str) -> None:
     ],
 )
 def test_other_lines_are_not_redis_errors(line: str) -> None:
-    assert v.redis_error_lines(line) == []
+    assert parsing.redis_error_lines(line) == []
 
 
 # ---------------------------------------------------------------- the runbook's words
 
 
 def test_expected_values_come_from_the_runbook(runbook) -> None:
-    ping = v.verification_command(runbook, "redis-cli ping")
-    assert (v.expectation_value(ping, runbook), ping.line) == ("PONG", 262)
-    pod = v.expected_pod_state(runbook, "redis-master-0")
-    assert pod == v.PodExpectation("Running", "1/1", 254, 32)
-    assert v.port_forward_port(v.verification_command(runbook, "kubectl port-forward")) == 8080
+    ping = expectations.verification_command(runbook, "redis-cli ping")
+    assert (expectations.expectation_value(ping, runbook), ping.line) == ("PONG", 262)
+    pod = expectations.expected_pod_state(runbook, "redis-master-0")
+    assert pod == expectations.PodExpectation("Running", "1/1", 254, 32)
+    assert expectations.port_forward_port(expectations.verification_command(runbook, "kubectl port-forward")) == 8080
 
 
 def test_a_changed_expectation_is_read_not_assumed() -> None:
     text = RUNBOOK_PATH.read_text(encoding="utf-8").replace("# Should return: PONG", "# Should return: HELLO")
     book = parse(text, "edited.md")
-    assert v.expectation_value(v.verification_command(book, "redis-cli ping"), book) == "HELLO"
+    assert expectations.expectation_value(expectations.verification_command(book, "redis-cli ping"), book) == "HELLO"
 
 
 def test_a_runbook_disagreeing_with_its_table_is_an_error() -> None:
     text = RUNBOOK_PATH.read_text(encoding="utf-8").replace("Running and 1/1 READY", "Running and 2/2 READY")
-    with pytest.raises(v.CheckError, match="disagrees with itself"):
-        v.expected_pod_state(parse(text, "edited.md"), "redis-master-0")
+    with pytest.raises(results.CheckError, match="disagrees with itself"):
+        expectations.expected_pod_state(parse(text, "edited.md"), "redis-master-0")
 
 
 def test_a_missing_runbook_line_is_an_error_naming_text_and_file(tmp_path: Path) -> None:
     book = parse(RUNBOOK_PATH.read_text(encoding="utf-8").replace("redis-cli lastsave", "redis-cli dbsize"), "b.md")
-    with pytest.raises(v.CheckError, match=r"runbook b\.md has no line containing 'redis-cli lastsave'"):
-        v.runbook_line("redis-cli lastsave", runbook=book)
-    with pytest.raises(v.CheckError, match="no command containing 'redis-cli ping'"):
-        v.verification_command(parse("# t\n## Verification\n", "empty.md"), "redis-cli ping")
-    with pytest.raises(v.CheckError, match="no '## Verification' section"):
-        v.runbook_line("x", runbook=parse("# t\n", "none.md"))
+    with pytest.raises(results.CheckError, match=r"runbook b\.md has no line containing 'redis-cli lastsave'"):
+        expectations.runbook_line("redis-cli lastsave", runbook=book)
+    with pytest.raises(results.CheckError, match="no command containing 'redis-cli ping'"):
+        expectations.verification_command(parse("# t\n## Verification\n", "empty.md"), "redis-cli ping")
+    with pytest.raises(results.CheckError, match="no '## Verification' section"):
+        expectations.runbook_line("x", runbook=parse("# t\n", "none.md"))
 
 
 def test_a_check_whose_runbook_line_is_missing_raises_instead_of_line_0() -> None:
     book = parse(RUNBOOK_PATH.read_text(encoding="utf-8").replace("redis-cli info memory", "redis-cli dbsize"), "c.md")
-    with pytest.raises(v.CheckError, match="redis-cli info memory"):
-        v.memory_within_limits(None, None, book)  # type: ignore[arg-type]  # fails before touching a cluster
+    with pytest.raises(results.CheckError, match="redis-cli info memory"):
+        checks.memory_within_limits(None, None, book)  # type: ignore[arg-type]  # fails before touching a cluster
 
 
 # ---------------------------------------------------------------- judged: what could not be measured is the FAIL
 
 
 def test_an_unmeasurable_check_fails_with_what_was_seen() -> None:
-    def absent() -> v.Measured:
-        raise v.CheckError("PING: no pod to run it in (pod redis-master-0 absent)")
+    def absent() -> results.Measured:
+        raise results.CheckError("PING: no pod to run it in (pod redis-master-0 absent)")
 
-    result = v.judged("responds to PING", 262, absent)
+    result = results.judged("responds to PING", 262, absent)
     assert (result.status, result.value, result.runbook_line) == (
         "FAIL",
         "PING: no pod to run it in (pod redis-master-0 absent)",
@@ -308,10 +313,10 @@ def test_an_unmeasurable_check_fails_with_what_was_seen() -> None:
 
 
 def test_a_missing_tool_is_a_skip_saying_why() -> None:
-    def slim() -> v.Measured:
-        raise v.NotCheckable('agent-bruno-1 cannot run `sh -c ...` (exec: "sh": executable file not found)')
+    def slim() -> results.Measured:
+        raise results.NotCheckable('agent-bruno-1 cannot run `sh -c ...` (exec: "sh": executable file not found)')
 
-    result = v.judged("agent-bruno reaches redis over TCP", 273, slim)
+    result = results.judged("agent-bruno reaches redis over TCP", 273, slim)
     assert result.status == "SKIP" and result.value.startswith("not checkable here: agent-bruno-1 cannot run")
     assert result.as_row()["result"] == "SKIP"
 
@@ -337,7 +342,7 @@ def test_the_window_begins_after_the_reconnect_grace() -> None:
     from datetime import UTC, datetime, timedelta
 
     ready = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-    flag, said, judgeable = v.grace_window(ready, "Redis Ready")
+    flag, said, judgeable = logs.grace_window(ready, "Redis Ready")
     assert flag == "--since-time=2025-01-01T12:00:10Z"
     assert said == f"since Redis Ready+{budgets.CLIENT_RECONNECT_GRACE_S}s (12:00:10Z)"
     assert judgeable == ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S + budgets.CLIENT_LOG_MIN_WINDOW_S)
@@ -347,5 +352,5 @@ def test_a_window_that_cannot_be_judged_yet_is_waited_for_not_passed() -> None:
     from datetime import UTC, datetime, timedelta
 
     soon = datetime.now(UTC) + timedelta(seconds=1)
-    assert v.wait_until_judgeable(soon, "test window") > 0.5
-    assert v.wait_until_judgeable(None, "test window") == 0.0
+    assert logs.wait_until_judgeable(soon, "test window") > 0.5
+    assert logs.wait_until_judgeable(None, "test window") == 0.0

@@ -1,0 +1,112 @@
+"""Pure parsers of what the checks read: redis-cli error replies and failures, a tool missing from the image, INFO,
+CLIENT LIST (and its connections grouped by client pod), Prometheus metric samples, Kubernetes memory quantities,
+client log lines reporting a Redis failure, and redis-benchmark's CSV p99. Nothing here touches a cluster.
+"""
+
+from __future__ import annotations
+
+import re
+
+from checks.verification.results import CheckError
+
+# Error replies redis-cli prints on stdout while exiting 0 (the first word of a RESP error).
+ERROR_REPLY = re.compile(
+    r"^(?:\(error\) )?(ERR|NOAUTH|WRONGPASS|NOPERM|LOADING|MISCONF|BUSY|READONLY|MASTERDOWN|WRONGTYPE|EXECABORT|"
+    r"NOSCRIPT|OOM|NOREPLICAS|CLUSTERDOWN|CROSSSLOT|TRYAGAIN|NOPROTO|UNBLOCKED|BUSYKEY|NOGROUP)\b.*"
+)
+# What redis-cli says on stderr when it could not talk to Redis at all.
+CLI_FAILURE = re.compile(r"^(AUTH failed: .*|Could not connect to Redis.*|Error: .*)$", re.MULTILINE)
+# kubectl exec (or sh inside it) when the image lacks a program.
+MISSING_TOOL = re.compile(
+    r'(exec: "?[\w./-]+"?: executable file not found[^\n]*|[\w./-]+: (?:command )?not found|no such file or directory)',
+    re.IGNORECASE,
+)
+
+
+def redis_error(stdout: str, stderr: str = "") -> str | None:
+    """The error a redis-cli run answered with (NOAUTH, WRONGPASS, ERR, LOADING, MISCONF...), or None."""
+    first = next((line.strip() for line in stdout.splitlines() if line.strip()), "")
+    if ERROR_REPLY.match(first):
+        return first
+    failed = CLI_FAILURE.search(stderr)
+    if failed:
+        return failed.group(1).strip()
+    return None
+
+
+def missing_tool(stderr: str) -> str | None:
+    """Why an exec failed for lack of a program in the image, or None when it failed otherwise."""
+    found = MISSING_TOOL.search(stderr)
+    return found.group(1) if found else None
+
+
+def parse_info(text: str) -> dict[str, str]:
+    """INFO output as raw strings (not coerced: ids and versions stay text)."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.strip().partition(":")
+        if sep and not key.startswith("#"):
+            fields[key] = value
+    return fields
+
+
+def parse_client_list(text: str) -> list[dict[str, str]]:
+    """CLIENT LIST: one dict of its key=value fields per connection."""
+    return [
+        dict(field.split("=", 1) for field in line.split() if "=" in field)
+        for line in text.splitlines()
+        if line.strip()
+    ]
+
+
+def connections_by_pod(entries: list[dict[str, str]], pod_ips: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """Connections grouped by the client pod they come from (`addr=IP:PORT` matched to pod IPs)."""
+    by_pod: dict[str, list[dict[str, str]]] = {pod: [] for pod in pod_ips.values()}
+    for entry in entries:
+        ip = entry.get("addr", "").rsplit(":", 1)[0].strip("[]")
+        if ip in pod_ips:
+            by_pod[pod_ips[ip]].append(entry)
+    return by_pod
+
+
+def metric_values(text: str, name: str) -> list[float]:
+    """Every sample of metric `name` (any labels) in Prometheus text format."""
+    values = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        key, _, value = line.rpartition(" ")
+        if key == name or key.startswith(name + "{"):
+            values.append(float(value))
+    return values
+
+
+def quantity_bytes(quantity: str) -> int:
+    """A Kubernetes memory quantity (512Mi, 1G, 1048576) in bytes."""
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9}
+    for suffix, factor in units.items():
+        if quantity.endswith(suffix):
+            return int(float(quantity[: -len(suffix)]) * factor)
+    return int(float(quantity or 0))
+
+
+# A client log line about a Redis failure: it mentions redis and one of these words (case-insensitive).
+REDIS_LOG_ERROR = re.compile(
+    r"(?=.*redis)(?=.*\b(error|exception|refused|time(?:d)?[ -]?out|noauth|wrongpass|failed|unreachable|"
+    r"reset by peer|broken pipe|loading|misconf)\b)",
+    re.IGNORECASE,
+)
+
+
+def redis_error_lines(text: str) -> list[str]:
+    """Log lines that report a Redis failure (see REDIS_LOG_ERROR)."""
+    return [line for line in text.splitlines() if REDIS_LOG_ERROR.match(line)]
+
+
+def benchmark_p99(csv: str) -> float:
+    """The worst p99 latency (ms) of redis-benchmark --csv output."""
+    lines = [line.replace('"', "").split(",") for line in csv.strip().splitlines()]
+    if len(lines) < 2 or "p99_latency_ms" not in lines[0]:
+        raise CheckError(f"redis-benchmark printed no latency table: {csv.strip()[:80]!r}")
+    p99 = lines[0].index("p99_latency_ms")
+    return max(float(row[p99]) for row in lines[1:])

@@ -1,0 +1,146 @@
+"""The pods the checks read and run programs in. RedisPod reads the Redis pod once and runs redis-cli,
+redis-benchmark and other read-only programs in it through kubectl exec, authenticating as the pod does (its
+REDIS_PASSWORD_FILE, REDIS_PASSWORD or REDISCLI_AUTH, expanded inside the pod's shell: the password is never read
+from a Secret, never in an argv, never printed); running_client_pods finds a client Deployment's Running pods.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from checks.verification.parsing import missing_tool, parse_info, redis_error
+from checks.verification.results import CheckError, NotCheckable
+from fixtures.core import budgets
+from fixtures.core.kube import Cluster
+from fixtures.core.names import Client, RunbookNames
+
+# Environment variables (by name, in the pod spec) the Redis pod authenticates with, in order of preference.
+AUTH_ENV = ("REDIS_PASSWORD_FILE", "REDIS_PASSWORD", "REDISCLI_AUTH")
+_PASSWORD = {
+    "REDIS_PASSWORD_FILE": '"$(cat "$REDIS_PASSWORD_FILE")"',
+    "REDIS_PASSWORD": '"$REDIS_PASSWORD"',
+    "REDISCLI_AUTH": '"$REDISCLI_AUTH"',
+}
+
+
+def redis_cli_argv(auth_env: str | None, args: list[str]) -> list[str]:
+    """redis-cli with the pod's own credentials: REDISCLI_AUTH set inside the pod's shell, so no argv shows it."""
+    if auth_env is None or auth_env == "REDISCLI_AUTH":
+        return ["redis-cli", *args]
+    return ["sh", "-c", f'REDISCLI_AUTH={_PASSWORD[auth_env]} exec redis-cli "$@"', "redis-cli", *args]
+
+
+def redis_benchmark_argv(auth_env: str | None, args: list[str]) -> list[str]:
+    """redis-benchmark with the pod's own credentials. Redis 7.0's redis-benchmark ignores REDISCLI_AUTH and has no
+    --no-auth-warning (nor prints one): the password goes as -a, expanded inside the pod's shell, never printed."""
+    if auth_env is None:
+        return ["redis-benchmark", *args]
+    return ["sh", "-c", f'exec redis-benchmark -a {_PASSWORD[auth_env]} "$@"', "redis-benchmark", *args]
+
+
+def auth_env_of(container: Any) -> str | None:
+    """Which auth variable the container's spec sets (names only: its value, or the Secret, is never read)."""
+    names = {e.name for e in container.env or []}
+    return next((name for name in AUTH_ENV if name in names), None)
+
+
+class RedisPod:
+    """The Redis pod as one check sees it: read once; every program run in it authenticates as the pod does."""
+
+    def __init__(self, cluster: Cluster, names: RunbookNames) -> None:
+        self.cluster, self.names = cluster, names
+        self.pod: Any | None = None
+        self.absent = ""
+        try:
+            self.pod = cluster.core.read_namespaced_pod(names.pod, names.namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            self.absent = f"pod {names.pod} absent" + (
+                "" if _namespace_exists(cluster, names.namespace) else f": namespace {names.namespace!r} not found"
+            )
+
+    def require(self, purpose: str) -> Any:
+        """The pod, running; else CheckError saying there is nothing to run `purpose` in."""
+        if self.pod is None:
+            raise CheckError(f"{purpose}: no pod to run it in ({self.absent})")
+        if self.pod.status.phase != "Running":
+            raise CheckError(f"{purpose}: pod {self.names.pod} is {self.pod.status.phase}, no container runs")
+        return self.pod
+
+    @property
+    def container(self) -> Any:
+        containers = self.require("reading the Redis container").spec.containers
+        return next((c for c in containers if c.name == self.names.container), containers[0])
+
+    def run(self, argv: list[str], purpose: str) -> subprocess.CompletedProcess[str]:
+        """`argv` run in the Redis container, whatever its outcome."""
+        self.require(purpose)
+        return self.cluster.kubectl(
+            "exec", "-n", self.names.namespace, self.names.pod, "-c", self.container.name, "--", *argv,
+            timeout=budgets.EXEC_TIMEOUT_S,
+        )  # fmt: skip
+
+    def exec(self, argv: list[str], purpose: str) -> str:
+        """stdout of `argv` run in the Redis container; CheckError (or NotCheckable for a missing tool) otherwise."""
+        proc = self.run(argv, purpose)
+        if proc.returncode != 0:
+            said = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}").splitlines()[-1]
+            lacking = missing_tool(proc.stderr)
+            if lacking:
+                raise NotCheckable(f"{purpose}: pod {self.names.pod} cannot run it ({lacking})")
+            raise CheckError(f"{purpose}: exec in pod {self.names.pod} failed: {said[:160]}")
+        return proc.stdout
+
+    def cli(self, *args: str, purpose: str, raw: bool = False) -> str:
+        """A redis-cli command's reply (stripped unless `raw`; verify sends only reads); an error reply (redis-cli
+        exits 0 on those) is CheckError stating it."""
+        self.require(purpose)
+        proc = self.run(redis_cli_argv(auth_env_of(self.container), list(args)), purpose)
+        error = redis_error(proc.stdout, proc.stderr)
+        if error:
+            raise CheckError(f"{purpose}: redis-cli answered {error[:120]}")
+        if proc.returncode != 0:
+            said = (proc.stderr.strip() or f"exit {proc.returncode}").splitlines()[-1]
+            lacking = missing_tool(proc.stderr)
+            if lacking:
+                raise NotCheckable(f"{purpose}: pod {self.names.pod} cannot run redis-cli ({lacking})")
+            raise CheckError(f"{purpose}: redis-cli in pod {self.names.pod} failed: {said[:160]}")
+        return proc.stdout if raw else proc.stdout.strip()
+
+    def info(self, section: str) -> dict[str, str]:
+        return parse_info(self.cli("info", section, purpose=f"INFO {section}"))
+
+    def config(self, parameter: str) -> str:
+        return self.configs(parameter).get(parameter, "")
+
+    def configs(self, *parameters: str) -> dict[str, str]:
+        """Several parameters in one CONFIG GET (Redis 7 takes many): name -> value."""
+        lines = self.cli("config", "get", *parameters, purpose=f"CONFIG GET {' '.join(parameters)}").split("\n")
+        return {lines[i].strip(): lines[i + 1].strip() for i in range(0, len(lines) - 1, 2)}
+
+
+def _namespace_exists(cluster: Cluster, namespace: str) -> bool:
+    try:
+        cluster.core.read_namespace(namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def running_client_pods(cluster: Cluster, client: Client) -> list[Any]:
+    """The client Deployment's Running pods, found by its own selector."""
+    try:
+        deployment = cluster.apps.read_namespaced_deployment(client.deployment, client.namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise CheckError(f"deployment/{client.deployment} absent in ns {client.namespace}") from None
+        raise
+    selector = ",".join(f"{k}={v}" for k, v in (deployment.spec.selector.match_labels or {}).items())
+    pods = cluster.core.list_namespaced_pod(client.namespace, label_selector=selector).items
+    return [p for p in pods if p.status.phase == "Running" and p.metadata.deletion_timestamp is None]

@@ -15,7 +15,7 @@ from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
 from chaos.errors import InjectionFailed, RecoveryFailed
 from chaos.modes.base import FailureMode
-from checks.runbook.executor import Execution
+from checks.runbook.outcome import Execution
 from fixtures.core import budgets
 from fixtures.core.pods import is_ready
 from fixtures.core.waits import Seen

@@ -11,8 +11,9 @@ from typing import Any
 from chaos.errors import HarnessError, RecoveryFailed, SymptomNotShown
 from chaos.safety import Permit
 from chaos.steps import Label, Role, Step
-from checks.runbook.executor import Execution, Executor, Outcome
+from checks.runbook.executor import Executor
 from checks.runbook.model import Command, CommandClass, Runbook
+from checks.runbook.outcome import Execution, Outcome
 from checks.runbook.parser import parse
 from fixtures.core import budgets
 from fixtures.core.kube import Cluster

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from checks.runbook import drift
 from checks.runbook.classify import UnknownCommand
-from checks.runbook.executor import Executor, Outcome
+from checks.runbook.executor import Executor
 from checks.runbook.model import CommandClass as K
+from checks.runbook.outcome import Outcome
 from checks.runbook.parser import RunbookParseError, parse_file
 from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.core.names import DEFAULT_SYSTEM, SYSTEMS, Client, RunbookNames

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from checks.runbook import drift
-from checks.runbook.executor import Executor, Outcome
+from checks.runbook.executor import Executor
 from checks.runbook.model import CommandClass as K
 from checks.runbook.model import Runbook
+from checks.runbook.outcome import Outcome
 from checks.runbook.parser import parse_file
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RunbookNames

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from kubernetes.client.exceptions import ApiException
 
-from checks.runbook.executor import Execution, Executor, Outcome, map_names
+from checks.runbook.adapt import map_names
+from checks.runbook.executor import Executor
 from checks.runbook.model import Command, Runbook
 from checks.runbook.model import CommandClass as K
+from checks.runbook.outcome import Execution, Outcome
 from checks.runbook.parser import SHELL_LANGS
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RUNBOOK, RunbookNames

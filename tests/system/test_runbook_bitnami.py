@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from checks.runbook import drift
-from checks.runbook.executor import Executor, Outcome
+from checks.runbook.executor import Executor
+from checks.runbook.outcome import Outcome
 from checks.runbook.parser import parse_file
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RunbookNames

@@ -10,7 +10,8 @@ import pytest
 
 from checks import __main__ as cli
 from checks.runbook import drift
-from checks.runbook.executor import Executor, Outcome
+from checks.runbook.executor import Executor
+from checks.runbook.outcome import Outcome
 from checks.runbook.parser import parse, parse_file
 from fixtures.core.kube import Cluster
 from fixtures.core.runbook_source import RUNBOOK_PATH

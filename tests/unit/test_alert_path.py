@@ -14,7 +14,7 @@ from chaos import journal, pager
 from chaos.target import BadTarget, Target
 from fixtures.monitoring import stack
 from fixtures.monitoring.alert_timing import AlertPath
-from fixtures.report.html import paged_text
+from fixtures.report.sections import paged_text
 from fixtures.report.timeline import from_journal
 
 pytestmark = pytest.mark.unit

@@ -11,7 +11,7 @@ from chaos import runner
 from chaos.context import Context
 from chaos.errors import ChaosError, HarnessError, SymptomNotShown
 from chaos.modes.base import FailureMode
-from checks.runbook.executor import Execution
+from checks.runbook.outcome import Execution
 from fixtures.core.waits import Seen
 
 pytestmark = pytest.mark.unit

@@ -12,7 +12,7 @@ import pytest
 
 from fixtures.report import render as report
 from fixtures.report import run_info
-from fixtures.report.html import findings
+from fixtures.report.sections import findings
 from fixtures.report.timeline import from_journal
 from tests.report.page_check import png_stats, problems, read_dom
 

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 import checks.__main__ as cli
 from checks.runbook import drift
 from checks.runbook.classify import classify
-from checks.runbook.executor import Execution, Outcome
 from checks.runbook.model import Command, Runbook
 from checks.runbook.model import CommandClass as K
+from checks.runbook.outcome import Execution, Outcome
 from checks.runbook.parser import parse_file
 from fixtures.core.runbook_source import RUNBOOK_PATH
 

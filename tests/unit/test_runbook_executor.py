@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from checks.runbook.adapt import watched_command
 from checks.runbook.drift import names_in
-from checks.runbook.executor import (
-    Execution,
-    Outcome,
-    _split_pipestatus,
-    all_pods_running_and_ready,
-    judge,
-    table_problem,
-    watched_command,
-)
+from checks.runbook.executor import _split_pipestatus
+from checks.runbook.outcome import Execution, Outcome, all_pods_running_and_ready, judge, table_problem
 from checks.runbook.parser import parse
 from checks.verification.expectations import runbook_line
 

@@ -8,18 +8,10 @@ import pytest
 
 from checks.__main__ import target_names
 from checks.runbook import drift
-from checks.runbook.executor import (
-    ExecTarget,
-    Execution,
-    Outcome,
-    error_reply,
-    exec_target,
-    judge,
-    map_names,
-    namespace_mapping,
-    pipeline_stages,
-)
+from checks.runbook.adapt import map_names, namespace_mapping
+from checks.runbook.explain import ExecTarget, exec_target
 from checks.runbook.model import Command
+from checks.runbook.outcome import Execution, Outcome, error_reply, judge, pipeline_stages
 from checks.runbook.parser import parse, parse_file
 from fixtures.core.names import BITNAMI, RUNBOOK, Client
 from fixtures.core.runbook_source import RUNBOOK_PATH

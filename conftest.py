@@ -22,8 +22,10 @@ from fixtures.kind.docker import DockerError
 from fixtures.kind.nodeimage import NodeImageFailed
 from fixtures.kind.settings import KindSettings, kind_settings
 from fixtures.report import run_info
-from fixtures.sut import system
+from fixtures.sut import install as sut_install
+from fixtures.sut.kubectl import InstallFailed
 from fixtures.sut.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from fixtures.sut.release import PROFILE_ANNOTATION, installed_profile
 from tests.system import broken_states
 
 pytest_plugins = ["fixtures.plugin"]
@@ -146,16 +148,16 @@ def profile(request: pytest.FixtureRequest) -> Profile:
 @pytest.fixture(scope="session")
 def redis_system(
     request: pytest.FixtureRequest, cluster: Cluster, target: Target, names: RunbookNames, profile: Profile
-) -> Iterator[system.InstallReport]:
+) -> Iterator[sut_install.InstallReport]:
     """The system chosen with --system (through Flux, with its clients), installed and healthy; left unless
     --remove-system. The runbook's own is installed with `profile`; the other system is left as it is."""
     if system_name(request.config) == "bitnami":
         yield from _bitnami_system(request, cluster, target)
         return
     if not _suite_installs(request, cluster):
-        installed = system.installed_profile(cluster, names)
+        installed = installed_profile(cluster, names)
         if request.config.getoption("profile") is not None and installed != profile.name:
-            seen = installed or f"unknown (no {system.PROFILE_ANNOTATION} annotation on the HelmRelease)"
+            seen = installed or f"unknown (no {PROFILE_ANNOTATION} annotation on the HelmRelease)"
             fix = f"pass --profile {installed} or drop --profile" if installed else "drop --profile"
             pytest.fail(
                 f"--profile {profile.name}, but context {cluster.context!r} has Redis installed with profile {seen} "
@@ -168,12 +170,14 @@ def redis_system(
         target,
         names,
         "Redis",
-        install=lambda: system.ensure_installed(cluster, profile=profile),
-        remove=lambda: system.remove(cluster),
+        install=lambda: sut_install.ensure_installed(cluster, profile=profile),
+        remove=lambda: sut_install.remove(cluster),
     )
 
 
-def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Target) -> Iterator[system.InstallReport]:
+def _bitnami_system(
+    request: pytest.FixtureRequest, cluster: Cluster, target: Target
+) -> Iterator[sut_install.InstallReport]:
     """redis_system for --system bitnami: the Bitnami-shaped Redis in redis-bitnami and its clients."""
     if request.config.getoption("profile") is not None:
         pytest.fail(
@@ -182,11 +186,11 @@ def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Ta
             pytrace=False,
         )
 
-    def install() -> system.InstallReport:
+    def install() -> sut_install.InstallReport:
         undone = broken_states.remove_leftovers(cluster, BITNAMI)
         if undone:
             print(f"INSTALL undone what a killed broken-state test left: {'; '.join(undone)}")
-        return system.ensure_bitnami_installed(cluster)
+        return sut_install.ensure_bitnami_installed(cluster)
 
     yield from _installed(
         request,
@@ -195,7 +199,7 @@ def _bitnami_system(request: pytest.FixtureRequest, cluster: Cluster, target: Ta
         BITNAMI,
         f"the Bitnami-shaped Redis (ns {BITNAMI.namespace})",
         install=install,
-        remove=lambda: system.remove_bitnami(cluster),
+        remove=lambda: sut_install.remove_bitnami(cluster),
     )
 
 
@@ -206,26 +210,26 @@ def _installed(
     names: RunbookNames,
     what: str,
     *,
-    install: Callable[[], system.InstallReport],
+    install: Callable[[], sut_install.InstallReport],
     remove: Callable[[], None],
-) -> Iterator[system.InstallReport]:
+) -> Iterator[sut_install.InstallReport]:
     """`what`, installed and healthy with its baseline sentinel set, on the cluster the suite made; elsewhere only
     required healthy. Removed at the end with --remove-system."""
     if not _suite_installs(request, cluster):
-        if not system.is_healthy(cluster, names):
+        if not sut_install.is_healthy(cluster, names):
             pytest.fail(
                 f"{what} is not installed and healthy in context {cluster.context!r}, and the suite installs only "
                 "into the cluster `python -m fixtures.cluster up` made",
                 pytrace=False,
             )
-        yield system.InstallReport(installed=False, seconds=0.0)
+        yield sut_install.InstallReport(installed=False, seconds=0.0)
         return
     # Undo every fault a killed chaos run left (its undo record says what was there) before anything else runs.
     runner.repair(safety.authorize(target))
     try:
         report = install()
-        system.ensure_baseline_sentinels(cluster, names)
-    except (system.InstallFailed, WaitTimeout) as exc:
+        sut_install.ensure_baseline_sentinels(cluster, names)
+    except (InstallFailed, WaitTimeout) as exc:
         pytest.fail(f"installing {what} and its clients failed: {exc}", pytrace=False)
     yield report
     if request.config.getoption("remove_system"):

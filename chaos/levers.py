@@ -21,9 +21,9 @@ from chaos.errors import HarnessError, InjectionFailed
 from chaos.nodes import NodeHost, node_host
 from fixtures.core import budgets
 from fixtures.core.pods import is_ready, wait_for_pod, waiting_reason
-from fixtures.sut import system
+from fixtures.sut import fluxcd
 
-HR_GROUP, HR_VERSION, HR_PLURAL = system.HELMRELEASE_API
+HR_GROUP, HR_VERSION, HR_PLURAL = fluxcd.HELMRELEASE_API
 BACKOFF_REASONS = ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError")
 RUNBOOK_TEST_POD = "test"  # the runbook's `kubectl run test ... --rm` (lines 180, 195)
 SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink")
@@ -33,7 +33,7 @@ SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields",
 
 
 def read_helmrelease(ctx: Context) -> dict[str, Any]:
-    return system.read_helmrelease(ctx.cluster, ctx.names)
+    return fluxcd.read_helmrelease(ctx.cluster, ctx.names)
 
 
 def snapshot_helmrelease(ctx: Context) -> dict[str, Any]:
@@ -77,12 +77,12 @@ def restore_helmrelease(ctx: Context, prior: dict[str, Any]) -> bool:
                 {"op": "add", "path": "/spec/suspend", "value": prior["suspend"]},
             ],
         )
-    if changed or not redis_ready(ctx) or not system.helmrelease_ready(read_helmrelease(ctx))[0]:
+    if changed or not redis_ready(ctx) or not fluxcd.helmrelease_ready(read_helmrelease(ctx))[0]:
         # Under OrderedReady a crash-looping pod blocks every update, and Helm fails early on the stalled
         # StatefulSet: replace the pod first, so it starts from the StatefulSet's current template.
         delete_pod_in_backoff(ctx)
         if not prior["suspend"]:
-            system.flux(
+            fluxcd.flux(
                 ctx.cluster,
                 "reconcile",
                 "helmrelease",

@@ -59,7 +59,7 @@ from fixtures.monitoring.alerting import AlertPathUnreadable
 from fixtures.monitoring.stack import DEPLOYMENTS as MONITORING_DEPLOYMENTS
 from fixtures.monitoring.stack import NAMESPACE as MONITORING_NAMESPACE
 from fixtures.sut import sentinel
-from fixtures.sut.system import client_metrics
+from fixtures.sut.client_apps import client_metrics
 
 # A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
 log = logging.getLogger("chaostoolkit.redis_runbook")

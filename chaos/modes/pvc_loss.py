@@ -14,7 +14,7 @@ from chaos.context import Context
 from chaos.effects import Effect
 from chaos.modes.base import FailureMode
 from fixtures.core.waits import Seen
-from fixtures.sut import system
+from fixtures.sut.install import ensure_baseline_sentinels
 
 
 class PvcLoss(FailureMode):
@@ -64,4 +64,4 @@ class PvcLoss(FailureMode):
         levers.restore_storage_class(ctx, record["storageclass"])
         levers.wait_redis_ready(ctx, "after restoring the StorageClass")
         if ctx.permit.local:  # the suite's own baseline keys (verify's sentinel check), lost with the claim
-            system.ensure_baseline_sentinels(ctx.cluster, ctx.names)
+            ensure_baseline_sentinels(ctx.cluster, ctx.names)

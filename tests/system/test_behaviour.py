@@ -13,7 +13,7 @@ from fixtures.core.names import RUNBOOK
 from fixtures.core.pods import is_ready, wait_for_pod
 from fixtures.core.redis_client import through_service
 from fixtures.core.waits import Seen, wait_for
-from fixtures.sut.system import client_reports_redis_up, wait_until_clients_see_redis
+from fixtures.sut.client_apps import client_reports_redis_up, wait_until_clients_see_redis
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 R = RUNBOOK

@@ -14,7 +14,9 @@ from chaos.safety import Permit
 from fixtures.core.kube import Cluster
 from fixtures.core.names import BITNAMI
 from fixtures.core.redis_client import through_service
-from fixtures.sut import system
+from fixtures.sut.client_apps import exec_in_client
+from fixtures.sut.fluxcd import flux, read_helmrelease
+from fixtures.sut.install import PASSWORD_SECRET, is_healthy, redis_password
 
 pytestmark = [
     pytest.mark.system,
@@ -45,7 +47,7 @@ def container(pod: Any) -> Any:
 @pytest.fixture(scope="module")
 def redis(cluster: Cluster) -> Iterator[Any]:
     """A connection authenticated with the password from Secret redis, as a person with the Secret would."""
-    with through_service(cluster, B, password=system.redis_password(cluster, B)) as client:
+    with through_service(cluster, B, password=redis_password(cluster, B)) as client:
         yield client
 
 
@@ -60,10 +62,10 @@ def _volume(pod: Any, name: str) -> Any:
 
 
 def test_password_is_in_secret_redis_and_its_client_copies(cluster: Cluster) -> None:
-    secret = cluster.core.read_namespaced_secret(system.PASSWORD_SECRET, B.namespace)
+    secret = cluster.core.read_namespaced_secret(PASSWORD_SECRET, B.namespace)
     assert list(secret.data) == ["redis-password"], f"secret/redis keys: {list(secret.data)}"
     for client in B.clients:
-        copy = cluster.core.read_namespaced_secret(system.PASSWORD_SECRET, client.namespace)
+        copy = cluster.core.read_namespaced_secret(PASSWORD_SECRET, client.namespace)
         assert copy.data == secret.data, f"secret/redis in ns {client.namespace} differs from ns {B.namespace}'s"
 
 
@@ -72,7 +74,7 @@ def test_password_reaches_redis_as_a_file_and_redis_cli_gets_none(pod: Any, cont
     assert env.get("REDIS_PASSWORD_FILE") == PASSWORD_FILE, f"env: {sorted(env)}"
     assert "REDISCLI_AUTH" not in env and "REDIS_PASSWORD" not in env, f"env: {sorted(env)}"
     mount = _mount_of(container, "/opt/bitnami/redis/secrets")
-    assert _volume(pod, mount.name).secret.secret_name == system.PASSWORD_SECRET
+    assert _volume(pod, mount.name).secret.secret_name == PASSWORD_SECRET
 
 
 def test_runbook_redis_cli_ping_answers_noauth(cluster: Cluster) -> None:
@@ -141,7 +143,7 @@ def test_network_policy_admits_6379_from_anywhere(cluster: Cluster) -> None:
 
 
 def test_helmrelease_has_flux_defaults(cluster: Cluster) -> None:
-    spec = system.read_helmrelease(cluster, B)["spec"]
+    spec = read_helmrelease(cluster, B)["spec"]
     assert spec["chart"]["spec"]["version"] == "23.x"
     leftovers = {"driftDetection", "timeout", "install", "upgrade"} & set(spec)
     assert not leftovers, f"not Flux's defaults: {sorted(leftovers)}"
@@ -150,7 +152,7 @@ def test_helmrelease_has_flux_defaults(cluster: Cluster) -> None:
 @pytest.mark.parametrize("tool", TOOLS_ABSENT)
 def test_client_images_have_no_shell_or_tools(cluster: Cluster, tool: str) -> None:
     for client in B.clients:
-        proc = system.exec_in_client(cluster, client, tool)
+        proc = exec_in_client(cluster, client, tool)
         assert proc.returncode != 0 and "executable file not found" in proc.stderr, (
             f"`kubectl exec deployment/{client.deployment} -n {client.namespace} -- {tool}`: {proc.stderr.strip()}"
         )
@@ -170,8 +172,8 @@ def test_clients_connect_without_names(cluster: Cluster, redis: Any) -> None:
 
 def test_password_survives_a_forced_upgrade(permit: Permit) -> None:
     cluster = permit.cluster  # a Helm upgrade of the release needs the safety gate's permit
-    before = cluster.core.read_namespaced_secret(system.PASSWORD_SECRET, B.namespace).data
-    system.flux(cluster, "reconcile", "helmrelease", B.helmrelease, "-n", B.namespace, "--force")
-    after = cluster.core.read_namespaced_secret(system.PASSWORD_SECRET, B.namespace).data
+    before = cluster.core.read_namespaced_secret(PASSWORD_SECRET, B.namespace).data
+    flux(cluster, "reconcile", "helmrelease", B.helmrelease, "-n", B.namespace, "--force")
+    after = cluster.core.read_namespaced_secret(PASSWORD_SECRET, B.namespace).data
     assert after == before, "the chart drew a new password on upgrade: every client would be locked out"
-    assert system.is_healthy(cluster, B)
+    assert is_healthy(cluster, B)

@@ -11,7 +11,7 @@ from kubernetes.client import StorageV1Api
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RUNBOOK
 from fixtures.core.runbook_source import first_line_containing
-from fixtures.sut.system import HELMRELEASE_API
+from fixtures.sut.fluxcd import HELMRELEASE_API
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
 R = RUNBOOK

@@ -12,7 +12,8 @@ from fixtures.cluster import config as cluster_config
 from fixtures.cluster.images import catalogue, containerd
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RUNBOOK
-from fixtures.sut import system
+from fixtures.sut.fluxcd import HELMRELEASE_API
+from fixtures.sut.install import ensure_installed, is_healthy
 from fixtures.sut.profiles import (
     DRIFT_DETECTION,
     IMAGE_ALIAS,
@@ -20,6 +21,12 @@ from fixtures.sut.profiles import (
     RELEASE_TIMEOUT,
     REMEDIATION,
     Profile,
+)
+from fixtures.sut.release import (
+    PROFILE_ANNOTATION,
+    installed_profile,
+    live_pod_management_policy,
+    pod_management_policy,
 )
 
 pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
@@ -31,8 +38,8 @@ def session_profile_restored(permit: Permit, profile: Profile) -> Iterator[Clust
     """The permitted cluster; afterwards the session's profile is installed and healthy again, even on failure."""
     yield permit.cluster
     cluster = permit.cluster
-    if system.installed_profile(cluster, R) != profile.name or not system.is_healthy(cluster, R):
-        system.ensure_installed(cluster, profile=profile)
+    if installed_profile(cluster, R) != profile.name or not is_healthy(cluster, R):
+        ensure_installed(cluster, profile=profile)
 
 
 def _redis_pod(cluster: Cluster) -> tuple[str, int]:
@@ -42,15 +49,15 @@ def _redis_pod(cluster: Cluster) -> tuple[str, int]:
 
 def _live_state(cluster: Cluster) -> dict[str, Any]:
     """What a profile decides, read from the live objects (the node's image store only on the suite's cluster)."""
-    group, version, plural = system.HELMRELEASE_API
+    group, version, plural = HELMRELEASE_API
     release = cluster.custom.get_namespaced_custom_object(group, version, R.namespace, plural, R.helmrelease)
     spec = release["spec"]
     state: dict[str, Any] = {
-        "annotation": (release["metadata"].get("annotations") or {}).get(system.PROFILE_ANNOTATION),
+        "annotation": (release["metadata"].get("annotations") or {}).get(PROFILE_ANNOTATION),
         DRIFT_DETECTION.key: spec.get("driftDetection"),
         RELEASE_TIMEOUT.key: spec.get("timeout"),
         REMEDIATION.key: [spec.get(a, {}).get("remediation") for a in ("install", "upgrade")],
-        "podManagementPolicy": system.live_pod_management_policy(cluster, R),
+        "podManagementPolicy": live_pod_management_policy(cluster, R),
     }
     if cluster.created_by_suite():
         state[IMAGE_ALIAS.key] = catalogue.REDIS_ALIAS in containerd.image_refs(cluster_config.CONTAINERD_SOCKET)
@@ -64,7 +71,7 @@ def _expected_state(cluster: Cluster, profile: Profile) -> dict[str, Any]:
         DRIFT_DETECTION.key: {"mode": "enabled"} if has(DRIFT_DETECTION) else None,
         RELEASE_TIMEOUT.key: "90s" if has(RELEASE_TIMEOUT) else None,
         REMEDIATION.key: [{"retries": 3}, {"retries": 0}] if has(REMEDIATION) else [None, None],
-        "podManagementPolicy": system.pod_management_policy(profile),
+        "podManagementPolicy": pod_management_policy(profile),
     }
     if cluster.created_by_suite():
         state[IMAGE_ALIAS.key] = has(IMAGE_ALIAS)
@@ -80,10 +87,10 @@ def test_switching_profile_changes_live_objects_and_keeps_the_redis_pod(
         profile = PROFILES[name]
         pod_before = _redis_pod(cluster)
 
-        system.ensure_installed(cluster, profile=profile)
+        ensure_installed(cluster, profile=profile)
 
         assert _live_state(cluster) == _expected_state(cluster, profile), f"live objects after switching to {name}"
-        assert system.is_healthy(cluster, R), f"Redis not healthy after switching to {name}"
+        assert is_healthy(cluster, R), f"Redis not healthy after switching to {name}"
         assert _redis_pod(cluster) == pod_before, (
             f"pod/{R.pod} (uid, restarts) changed when switching to {name}: the orphaned pod was not adopted"
         )

@@ -11,21 +11,23 @@ import pytest
 import yaml
 
 from fixtures.cluster.images import catalogue
-from fixtures.sut import system
+from fixtures.sut.chart_repo import BITNAMI_CHART_DIR, charts_digest, helm_path
+from fixtures.sut.client_apps import BITNAMI_CLIENTS, CLIENTS, parse_metrics
+from fixtures.sut.install import BITNAMI_HELMRELEASE
 
 pytestmark = pytest.mark.unit
-CLIENT_MANIFESTS = (system.CLIENTS, system.BITNAMI_CLIENTS)
+CLIENT_MANIFESTS = (CLIENTS, BITNAMI_CLIENTS)
 
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[tuple[str, str], dict[str, Any]]:
     """`helm template redis` of the chart with the HelmRelease's values: (kind, name) -> object."""
-    helm = system.helm_path()
+    helm = helm_path()
     if not helm.is_file():
         pytest.skip(f"no helm binary at {helm} (`python -m fixtures.cluster up` builds it)")
-    release = next(d for d in yaml.safe_load_all(system.BITNAMI_HELMRELEASE.read_text()) if d["kind"] == "HelmRelease")
+    release = next(d for d in yaml.safe_load_all(BITNAMI_HELMRELEASE.read_text()) if d["kind"] == "HelmRelease")
     proc = subprocess.run(
-        [str(helm), "template", "redis", str(system.BITNAMI_CHART_DIR), "-n", "redis-bitnami", "-f", "-"],
+        [str(helm), "template", "redis", str(BITNAMI_CHART_DIR), "-n", "redis-bitnami", "-f", "-"],
         input=yaml.safe_dump(release["spec"]["values"]),
         capture_output=True,
         text=True,
@@ -97,13 +99,13 @@ def test_every_client_image_is_built_here() -> None:
 
 def test_metrics_text_parses_to_samples() -> None:
     text = '# HELP redis_up x\n# TYPE redis_up gauge\nredis_up{app="agent-bruno"} 1.0\nredis_requests_total 3\n'
-    assert system.parse_metrics(text) == {'redis_up{app="agent-bruno"}': 1.0, "redis_requests_total": 3.0}
+    assert parse_metrics(text) == {'redis_up{app="agent-bruno"}': 1.0, "redis_requests_total": 3.0}
 
 
 def test_charts_digest_follows_the_chart_sources(tmp_path: Path) -> None:
     copy = tmp_path / "redis-bitnami"
-    shutil.copytree(system.BITNAMI_CHART_DIR, copy)
-    before = system.charts_digest((copy,))
-    assert system.charts_digest((copy,)) == before
+    shutil.copytree(BITNAMI_CHART_DIR, copy)
+    before = charts_digest((copy,))
+    assert charts_digest((copy,)) == before
     (copy / "values.yaml").write_text((copy / "values.yaml").read_text() + "\n# changed\n")
-    assert system.charts_digest((copy,)) != before
+    assert charts_digest((copy,)) != before

@@ -18,7 +18,8 @@ from fixtures.cluster.images import catalogue
 from fixtures.core.kube import free_local_port
 from fixtures.core.names import BITNAMI, RUNBOOK
 from fixtures.monitoring import RULES_PATH, alert_timing, alerting, pod_discovery, receiver, stack
-from fixtures.sut import system
+from fixtures.sut.chart_repo import CHART_DIR, helm_path
+from fixtures.sut.release import HELMRELEASE
 
 pytestmark = pytest.mark.unit
 
@@ -173,7 +174,7 @@ def test_receiver_keeps_what_it_is_sent_and_serves_it_back() -> None:
 
 
 def _render(chart: Path, namespace: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    helm = system.helm_path()
+    helm = helm_path()
     if not helm.is_file():
         pytest.skip(f"no helm binary at {helm} (`python -m fixtures.cluster up` builds it)")
     proc = subprocess.run(
@@ -226,7 +227,7 @@ def test_exporter_series_carry_the_watched_redis_namespace_and_pod() -> None:
 
 
 def test_runbook_chart_admits_the_exporter_to_redis() -> None:
-    docs = _render(system.CHART_DIR, "redis", _helmrelease_values(system.HELMRELEASE))
+    docs = _render(CHART_DIR, "redis", _helmrelease_values(HELMRELEASE))
     (policy,) = [d for d in docs if d["kind"] == "NetworkPolicy"]
     (rule,) = [r for r in policy["spec"]["ingress"] if r["ports"][0]["port"] == 6379]
     monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": stack.NAMESPACE}}}

@@ -7,8 +7,17 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures.sut import system
+from fixtures.sut.chart_repo import CHART_DIR
 from fixtures.sut.profiles import DEFAULT_PROFILE, PRECONDITIONS, PROFILES, Precondition, Profile
+from fixtures.sut.release import (
+    HELMRELEASE,
+    POLICY_PARALLEL,
+    POLICY_STOCK,
+    PROFILE_ANNOTATION,
+    leftover_fields,
+    pod_management_policy,
+    render_helmrelease,
+)
 
 pytestmark = pytest.mark.unit
 KEYS = {"drift-detection", "parallel-pods", "release-timeout", "remediation", "image-alias"}
@@ -29,16 +38,16 @@ def test_runbook_has_every_precondition_and_stock_none() -> None:
 
 
 def test_runbook_profile_renders_the_file_as_it_is_plus_the_annotation() -> None:
-    expected = [d for d in yaml.safe_load_all(system.HELMRELEASE.read_text()) if d]
-    _helmrelease(expected)["metadata"]["annotations"] = {system.PROFILE_ANNOTATION: "runbook"}
-    assert system.render_helmrelease(PROFILES["runbook"]) == expected
+    expected = [d for d in yaml.safe_load_all(HELMRELEASE.read_text()) if d]
+    _helmrelease(expected)["metadata"]["annotations"] = {PROFILE_ANNOTATION: "runbook"}
+    assert render_helmrelease(PROFILES["runbook"]) == expected
 
 
 def test_stock_profile_drops_every_precondition_and_keeps_the_rest() -> None:
-    runbook = _helmrelease(system.render_helmrelease(PROFILES["runbook"]))
-    stock = _helmrelease(system.render_helmrelease(PROFILES["stock"]))
+    runbook = _helmrelease(render_helmrelease(PROFILES["runbook"]))
+    stock = _helmrelease(render_helmrelease(PROFILES["stock"]))
     spec = stock["spec"]
-    assert stock["metadata"]["annotations"] == {system.PROFILE_ANNOTATION: "stock"}
+    assert stock["metadata"]["annotations"] == {PROFILE_ANNOTATION: "stock"}
     for field in ("driftDetection", "timeout", "install", "upgrade"):
         assert field not in spec, field
     assert "podManagementPolicy" not in spec["values"]["master"]
@@ -52,43 +61,43 @@ def test_stock_profile_drops_every_precondition_and_keeps_the_rest() -> None:
 @pytest.mark.parametrize("key", sorted(KEYS - {"image-alias"}))
 def test_each_precondition_alone_changes_only_its_own_fields(key: str) -> None:
     only = Profile(f"only-{key}", frozenset({PRECONDITIONS[key]}))
-    spec = _helmrelease(system.render_helmrelease(only))["spec"]
+    spec = _helmrelease(render_helmrelease(only))["spec"]
     present = {
         "drift-detection": "driftDetection" in spec,
         "release-timeout": "timeout" in spec,
         "remediation": "install" in spec and "upgrade" in spec,
-        "parallel-pods": spec["values"]["master"].get("podManagementPolicy") == system.POLICY_PARALLEL,
+        "parallel-pods": spec["values"]["master"].get("podManagementPolicy") == POLICY_PARALLEL,
     }
     assert present == {k: k == key for k in present}
 
 
 def test_pod_management_policy_follows_the_profile_and_the_chart_default_is_ordered_ready() -> None:
-    assert system.pod_management_policy(PROFILES["runbook"]) == "Parallel"
-    assert system.pod_management_policy(PROFILES["stock"]) == "OrderedReady"
-    values = yaml.safe_load((system.CHART_DIR / "values.yaml").read_text())
-    assert values["master"]["podManagementPolicy"] == system.POLICY_STOCK
-    template = (system.CHART_DIR / "templates" / "statefulset.yaml").read_text()
+    assert pod_management_policy(PROFILES["runbook"]) == "Parallel"
+    assert pod_management_policy(PROFILES["stock"]) == "OrderedReady"
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
+    assert values["master"]["podManagementPolicy"] == POLICY_STOCK
+    template = (CHART_DIR / "templates" / "statefulset.yaml").read_text()
     assert "podManagementPolicy: {{ .Values.master.podManagementPolicy }}" in template
 
 
 def test_rendering_is_pure() -> None:
-    first = system.render_helmrelease(PROFILES["stock"])
-    system.render_helmrelease(PROFILES["runbook"])
-    assert system.render_helmrelease(PROFILES["stock"]) == first
+    first = render_helmrelease(PROFILES["stock"])
+    render_helmrelease(PROFILES["runbook"])
+    assert render_helmrelease(PROFILES["stock"]) == first
 
 
 def test_leftover_fields_names_outermost_paths_the_profile_drops() -> None:
-    runbook = _helmrelease(system.render_helmrelease(PROFILES["runbook"]))["spec"]
-    stock = _helmrelease(system.render_helmrelease(PROFILES["stock"]))["spec"]
-    assert system.leftover_fields(runbook, stock) == [
+    runbook = _helmrelease(render_helmrelease(PROFILES["runbook"]))["spec"]
+    stock = _helmrelease(render_helmrelease(PROFILES["stock"]))["spec"]
+    assert leftover_fields(runbook, stock) == [
         ("driftDetection",),
         ("timeout",),
         ("install",),
         ("upgrade",),
         ("values", "master", "podManagementPolicy"),
     ]
-    assert system.leftover_fields(stock, stock) == []
-    assert system.leftover_fields(runbook, runbook) == []
+    assert leftover_fields(stock, stock) == []
+    assert leftover_fields(runbook, runbook) == []
 
 
 def test_precondition_is_frozen() -> None:

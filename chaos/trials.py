@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chaos import records, runner, safety
+from chaos import records, runner, safety, verified
 from chaos.target import Target
 from fixtures.cluster import config as cluster_config
 from fixtures.core.redis_client import through_service
@@ -112,7 +112,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
     trial.repair_s = round(time.monotonic() - started, 1)
     ctx = runner.open_context(permit, "trial-check")
     try:
-        runner.wait_until_verified(ctx, not_before=ended, timeout=HEALTHY_TIMEOUT)
+        verified.wait_until_verified(ctx, not_before=ended, timeout=HEALTHY_TIMEOUT)
         trial.healthy = True
     except WaitTimeout as exc:
         trial.detail = str(exc)[-200:]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from checks.runbook import drift
-from checks.runbook.classify import UnknownCommand
+from checks.runbook.classify.lexer import UnknownCommand
 from checks.runbook.executor import Executor
 from checks.runbook.model import CommandClass as K
 from checks.runbook.outcome import Outcome

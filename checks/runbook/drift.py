@@ -124,7 +124,7 @@ def no_commands_problem(runbook: Runbook) -> str | None:
 
 def not_run_reason(cmd: Command) -> str:
     if K.UNKNOWN in cmd.classes:
-        return "unknown command: not proven read-only, not run (teach checks/runbook/classify.py what it does)"
+        return "unknown command: not proven read-only, not run (teach checks/runbook/classify/ what it does)"
     if K.MUTATING in cmd.classes:
         return "mutating fix: runs in the chaos experiments, not against the healthy system"
     if K.INTERACTIVE in cmd.classes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checks.runbook.classify import classify
+from checks.runbook.classify.entry import classify
 from checks.runbook.model import CodeBlock, CodeLine, Command, Issue, Runbook, Section
 
 SHELL_LANGS = {"bash", "sh", "shell", "zsh", "console"}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chaos import activity_names as names
 from chaos import errors, journal, records, runner, toolkit
 from chaos.modes import MODES
 from chaos.safety import Permit
@@ -119,7 +120,7 @@ def assert_outcome_on(profile: Profile, row: dict[str, Any]) -> None:
     )
 
 
-RECOVERY_ACTIVITIES = ("runbook-recovery-procedure", "verified-and-sentinels-intact")
+RECOVERY_ACTIVITIES = (names.RECOVER, names.VERIFY)
 
 
 def lacking_on(profile: Profile, mode_label: str) -> list[str]:
@@ -148,7 +149,7 @@ def assert_not_recovered(row: dict[str, Any]) -> None:
     """The fault was injected and shown, and verification was still failing at its budget: nothing else failed."""
     assert row["without_recovery"], f"{row['mode']}: not a mutation run"
     types = [e["type"] for e in row["errors"]]
-    assert row["failed_activities"] == ["verified-and-sentinels-intact"] and types == ["NotRecovered"], (
+    assert row["failed_activities"] == [names.VERIFY] and types == ["NotRecovered"], (
         f"{row['mode']} without recovery: expected only verification to fail (NotRecovered), got "
         f"{row['failed_activities']} {row['errors']}"
     )

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from chaos import activity_names as names
 from chaos.steps import verdict
 from fixtures.core.budgets import ESCALATION_S
 
@@ -33,7 +34,6 @@ TIMINGS = {
     "clients_down_longest_s": "the longest stretch during which every client reported Redis down (their redis_up, "
     "scraped every 5 s; a lower bound): RedisDown is required when it reaches 60 s",
 }
-ALERT_PATH = "runbook-alerts-fired-and-resolved"
 ALERT_FIELDS = (
     "alerts_fired",
     "time_to_alert_s",
@@ -68,9 +68,9 @@ def errors(journal: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, Any]:
-    detect = activity_output(journal, "runbook-diagnosis-shows-symptom")
-    recover = activity_output(journal, "runbook-recovery-procedure")
-    verified = activity_output(journal, "verified-and-sentinels-intact")
+    detect = activity_output(journal, names.DETECT)
+    recover = activity_output(journal, names.RECOVER)
+    verified = activity_output(journal, names.VERIFY)
     failed = [e["activity"]["name"] for e in journal.get("run", []) if e.get("status") != "succeeded"]
     before = (journal.get("steady_states") or {}).get("before")
     if before is not None and not before.get("steady_state_met"):
@@ -81,8 +81,8 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
     steps = recover.get("steps") or undo.get("recovery_steps", [])
     total = verified.get("fault_to_verified_s")
     # A failed alert-path probe has no output either: the rollback carries what it measured.
-    alerts = activity_output(journal, ALERT_PATH) or undo.get("alert_path") or {}
-    quiet = activity_output(journal, "alert-path-quiet-before-fault")
+    alerts = activity_output(journal, names.ALERT_PATH) or undo.get("alert_path") or {}
+    quiet = activity_output(journal, names.PAGER_QUIET)
     return {
         "mode": mode,
         "status": journal.get("status"),
@@ -112,7 +112,7 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
 
 def _alert_error(journal: dict[str, Any]) -> str | None:
     """Why the alert path has no measurement: its probe's error (Chaos Toolkit keeps no output of a failed one)."""
-    failed = next((e for e in errors(journal) if e["activity"] == ALERT_PATH), None)
+    failed = next((e for e in errors(journal) if e["activity"] == names.ALERT_PATH), None)
     return f"not measured: {failed['type']}: {failed['message']}" if failed else None
 
 

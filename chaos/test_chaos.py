@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from chaos import activity_names as names
 from chaos.conftest import assert_outcome_on
 from fixtures.core.kube import Cluster
 from fixtures.sut.profiles import Profile
@@ -61,11 +62,11 @@ def test_not_ready_node_by_cordon_and_reschedule_measured_and_data_kept(
     row = run_chaos("node")
     first = row["errors"][0] if row["errors"] else {"activity": "", "type": "", "message": ""}
     if nodes == 1:
-        assert (first["activity"], first["type"]) == ("runbook-recovery-procedure", "NoHealthyNode"), first
+        assert (first["activity"], first["type"]) == (names.RECOVER, "NoHealthyNode"), first
     elif row["verdict"] != "not recovered":
         assert_outcome_on(profile, row)
     else:
-        assert (first["activity"], first["type"]) == ("runbook-recovery-procedure", "RecoveryFailed"), first
+        assert (first["activity"], first["type"]) == (names.RECOVER, "RecoveryFailed"), first
         assert "not Ready on a healthy node" in first["message"], first["message"]
         assert any(note.startswith("finding: ") for note in row["notes"]), row["notes"]
     assert row["keys_lost_after_restore"] == 0 or row["keys_lost"] == 0, row

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from chaos import activity_names as names
 from chaos.conftest import assert_not_recovered
 from chaos.modes import MODES
 from chaos.safety import Permit
@@ -30,6 +31,6 @@ def test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule(ru
     the rule left out of what Prometheus loads, the run recovers but its alert path fails, naming the rule."""
     with stack.without_rule(chaos_permit.cluster, "RedisDown"):
         row = run_chaos("image-pull", name="image-pull[without-RedisDown-rule]", alert_failure_expected=True)
-    assert row["failed_activities"] == ["runbook-alerts-fired-and-resolved"], row["errors"]
+    assert row["failed_activities"] == [names.ALERT_PATH], row["errors"]
     assert row["errors"][0]["type"] == "AlertPathFailed" and "RedisDown" in row["errors"][0]["message"], row["errors"]
     assert row["redis_down_required"] and row["time_to_alert_s"] is None, row

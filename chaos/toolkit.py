@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chaos import activity_names as names
 from chaos.modes import MODES
 from chaos.target import Target, configuration_block
 
@@ -46,18 +47,18 @@ def experiment(mode_name: str) -> dict[str, Any]:
         "controls": [{"name": "redis-runbook-safety-gate", "provider": {"type": "python", "module": CONTROL}}],
         "steady-state-hypothesis": {
             "title": "every runbook verification check passes",
-            "probes": [_activity("probe", "verification-checks-pass", "steady_state", tolerance=True)],
+            "probes": [_activity("probe", names.STEADY_STATE, "steady_state", tolerance=True)],
         },
         "method": [
-            _activity("probe", "alert-path-quiet-before-fault", "pager_quiet"),
-            _activity("action", "write-sentinel-keys", "write_sentinels"),
-            _activity("action", f"inject-{mode.name}", "inject"),
-            _activity("probe", "runbook-diagnosis-shows-symptom", "detect"),
-            _activity("action", "runbook-recovery-procedure", "recover"),
-            _activity("probe", "verified-and-sentinels-intact", "verify_recovered"),
-            _activity("probe", "runbook-alerts-fired-and-resolved", "alert_path"),
+            _activity("probe", names.PAGER_QUIET, "pager_quiet"),
+            _activity("action", names.WRITE_SENTINELS, "write_sentinels"),
+            _activity("action", names.inject(mode.name), "inject"),
+            _activity("probe", names.DETECT, "detect"),
+            _activity("action", names.RECOVER, "recover"),
+            _activity("probe", names.VERIFY, "verify_recovered"),
+            _activity("probe", names.ALERT_PATH, "alert_path"),
         ],
-        "rollbacks": [_activity("action", f"undo-{mode.name}", "undo")],
+        "rollbacks": [_activity("action", names.undo(mode.name), "undo")],
     }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chaos import journal, pager
+from chaos import activity_names, journal, pager
 from chaos.target import BadTarget, Target
 from fixtures.monitoring import stack
 from fixtures.monitoring.alert_timing import AlertPath
@@ -57,7 +57,7 @@ def test_the_summary_row_and_the_page_carry_the_alert_path(tmp_path: Path) -> No
         verified_at=1.0,
     )
     source["chaostoolkit_journal"]["run"].append(
-        {"activity": {"name": journal.ALERT_PATH}, "status": "succeeded", "output": measured}
+        {"activity": {"name": activity_names.ALERT_PATH}, "status": "succeeded", "output": measured}
     )
     row = journal.summary_row("oom", source["chaostoolkit_journal"], 1.0)
     assert row["alert_path"] == "measured" and row["time_to_alert_s"] == 45.0 and row["alerts_fired"] == ["RedisDown"]
@@ -95,7 +95,7 @@ def test_a_failed_alert_probe_without_output_says_why_in_the_row() -> None:
     source = json.loads((DATA / "oom.json").read_text())["chaostoolkit_journal"]
     source["run"].append(
         {
-            "activity": {"name": journal.ALERT_PATH},
+            "activity": {"name": activity_names.ALERT_PATH},
             "status": "failed",
             "exception": ["chaos.errors.AlertPathUnmeasured: the alert path became unreadable during the run: 503\n"],
         }

@@ -84,6 +84,10 @@ def test_scaled_down_redis_recovers_by_step5_flux_reconcile(run_chaos, profile: 
     assert_outcome_on(profile, run_chaos("step5-flux-reconcile"))
 
 
+def test_service_selecting_no_pod_is_diagnosed_by_endpoints_and_recovers_by_step5(run_chaos, profile: Profile) -> None:
+    assert_outcome_on(profile, run_chaos("service-selector"))
+
+
 def test_broken_statefulset_recovers_by_step6_reinstall_keeping_claim_and_data(run_chaos, profile: Profile) -> None:
     assert_outcome_on(profile, run_chaos("step6-reinstall"))
 

@@ -24,7 +24,6 @@ from checks.verification.logs import logs_window, wait_until_judgeable
 from checks.verification.parsing import (
     benchmark_p99,
     connections_by_pod,
-    metric_values,
     missing_tool,
     parse_client_list,
     quantity_bytes,
@@ -38,7 +37,7 @@ from checks.verification.verdicts import (
     persistence_files_verdict,
     persistence_health_verdict,
 )
-from fixtures.core import budgets
+from fixtures.core import budgets, prom_text
 from fixtures.core.kube import Cluster
 from fixtures.core.names import Client, RunbookNames
 from fixtures.sut import sentinel
@@ -326,7 +325,7 @@ def client_reports_reachable(cluster: Cluster, client: Client, runbook: Runbook 
         except ApiException as exc:
             reason = f"HTTP {exc.status} {exc.reason}"
             raise CheckError(f"{pod}:{port}/metrics via the API server's pod proxy: {reason}") from None
-        up = metric_values(text, "redis_up")
+        up = prom_text.values(text, "redis_up")
         ok = bool(up) and all(value == 1.0 for value in up)
         shown = ",".join(f"{value:g}" for value in up) or "absent"
         return Measured(ok, f"redis_up={shown} ({pod}:{port}/metrics via API pod proxy)")

@@ -69,18 +69,6 @@ def connections_by_pod(entries: list[dict[str, str]], pod_ips: dict[str, str]) -
     return by_pod
 
 
-def metric_values(text: str, name: str) -> list[float]:
-    """Every sample of metric `name` (any labels) in Prometheus text format."""
-    values = []
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        key, _, value = line.rpartition(" ")
-        if key == name or key.startswith(name + "{"):
-            values.append(float(value))
-    return values
-
-
 def quantity_bytes(quantity: str) -> int:
     """A Kubernetes memory quantity (512Mi, 1G, 1048576) in bytes."""
     units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9}

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from fixtures.cluster.images import catalogue
+from fixtures.core import prom_text
 from fixtures.sut.chart_repo import BITNAMI_CHART_DIR, charts_digest, helm_path
-from fixtures.sut.client_apps import BITNAMI_CLIENTS, CLIENTS, parse_metrics
+from fixtures.sut.client_apps import BITNAMI_CLIENTS, CLIENTS
 from fixtures.sut.install import BITNAMI_HELMRELEASE
 
 pytestmark = pytest.mark.unit
@@ -99,7 +100,7 @@ def test_every_client_image_is_built_here() -> None:
 
 def test_metrics_text_parses_to_samples() -> None:
     text = '# HELP redis_up x\n# TYPE redis_up gauge\nredis_up{app="agent-bruno"} 1.0\nredis_requests_total 3\n'
-    assert parse_metrics(text) == {'redis_up{app="agent-bruno"}': 1.0, "redis_requests_total": 3.0}
+    assert prom_text.samples(text) == {'redis_up{app="agent-bruno"}': 1.0, "redis_requests_total": 3.0}
 
 
 def test_charts_digest_follows_the_chart_sources(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from checks.runbook.parser import parse, parse_file
 from checks.verification import checks, expectations, logs, parsing, pods, results, verdicts
-from fixtures.core import budgets
+from fixtures.core import budgets, prom_text
 from fixtures.core.runbook_source import RUNBOOK_PATH
 from fixtures.sut import sentinel
 
@@ -146,8 +146,8 @@ def test_info_is_read_as_text() -> None:
 
 def test_redis_up_is_read_with_any_labels() -> None:
     text = '# HELP redis_up x\n# TYPE redis_up gauge\nredis_up{app="agent-bruno"} 1.0\nredis_upness 0\n'
-    assert parsing.metric_values(text, "redis_up") == [1.0]
-    assert parsing.metric_values("redis_up 0\n", "redis_up") == [0.0]
+    assert prom_text.values(text, "redis_up") == [1.0]
+    assert prom_text.values("redis_up 0\n", "redis_up") == [0.0]
 
 
 def test_benchmark_p99_is_the_worst_row() -> None:

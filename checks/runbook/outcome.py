@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from checks.runbook.adapt import Adaptation
 from checks.runbook.model import Command
+from fixtures.core.redis_replies import AUTH_REPLIES, error_reply
 
 
 class Outcome(StrEnum):
@@ -80,13 +81,6 @@ DEFECT_PATTERNS = [
     ),
     (re.compile(r"\(NotFound\)|not found", re.I), Outcome.FINDING, "a name that does not exist in the cluster"),
 ]
-# A redis-cli reply that is an error, whatever redis-cli's exit code (it exits 0 on most of them).
-ERROR_REPLY = re.compile(
-    r"^(?:\(error\)\s*|Error:\s*)?(NOAUTH|WRONGPASS|NOPERM|ERR|LOADING|MISCONF|WRONGTYPE|READONLY|BUSY|MASTERDOWN)\b"
-    r"|^\(error\)\s"
-)
-# Error replies that mean the command cannot work as written on an install with auth or ACLs.
-AUTH_REPLIES = {"NOAUTH", "WRONGPASS", "NOPERM"}
 
 
 def all_pods_running_and_ready(table: str) -> bool:
@@ -148,15 +142,6 @@ def _judge_error_reply(cmd: Command, execution: Execution) -> bool:
         execution.reason = f"redis-cli answered an error: `{line}`{expected}"
     execution.reason = execution.reason[:300]
     return True
-
-
-def error_reply(output: str) -> tuple[str, str] | None:
-    """(first line, error code) when the output's first non-empty line is a Redis error reply, else None."""
-    first = next((line.strip() for line in output.splitlines() if line.strip()), "")
-    match = ERROR_REPLY.match(first)
-    if match is None:
-        return None
-    return first[:200], match.group(1) or "ERR"
 
 
 def pipeline_stages(text: str) -> list[str]:

@@ -8,12 +8,8 @@ from __future__ import annotations
 import re
 
 from checks.verification.results import CheckError
+from fixtures.core.redis_replies import error_reply
 
-# Error replies redis-cli prints on stdout while exiting 0 (the first word of a RESP error).
-ERROR_REPLY = re.compile(
-    r"^(?:\(error\) )?(ERR|NOAUTH|WRONGPASS|NOPERM|LOADING|MISCONF|BUSY|READONLY|MASTERDOWN|WRONGTYPE|EXECABORT|"
-    r"NOSCRIPT|OOM|NOREPLICAS|CLUSTERDOWN|CROSSSLOT|TRYAGAIN|NOPROTO|UNBLOCKED|BUSYKEY|NOGROUP)\b.*"
-)
 # What redis-cli says on stderr when it could not talk to Redis at all.
 CLI_FAILURE = re.compile(r"^(AUTH failed: .*|Could not connect to Redis.*|Error: .*)$", re.MULTILINE)
 # kubectl exec (or sh inside it) when the image lacks a program.
@@ -25,9 +21,9 @@ MISSING_TOOL = re.compile(
 
 def redis_error(stdout: str, stderr: str = "") -> str | None:
     """The error a redis-cli run answered with (NOAUTH, WRONGPASS, ERR, LOADING, MISCONF...), or None."""
-    first = next((line.strip() for line in stdout.splitlines() if line.strip()), "")
-    if ERROR_REPLY.match(first):
-        return first
+    reply = error_reply(stdout)
+    if reply:
+        return reply[0]
     failed = CLI_FAILURE.search(stderr)
     if failed:
         return failed.group(1).strip()

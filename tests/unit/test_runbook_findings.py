@@ -11,9 +11,10 @@ from checks.runbook import drift
 from checks.runbook.adapt import map_names, namespace_mapping
 from checks.runbook.explain import ExecTarget, exec_target
 from checks.runbook.model import Command
-from checks.runbook.outcome import Execution, Outcome, error_reply, judge, pipeline_stages
+from checks.runbook.outcome import Execution, Outcome, judge, pipeline_stages
 from checks.runbook.parser import parse, parse_file
 from fixtures.core.names import BITNAMI, RUNBOOK, Client
+from fixtures.core.redis_replies import error_reply
 from fixtures.core.runbook_source import RUNBOOK_PATH
 
 pytestmark = pytest.mark.unit

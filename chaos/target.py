@@ -7,12 +7,12 @@ handed to every phase. Nothing else in the chaos suite reads the environment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fixtures.cluster import config as cluster_config
-from fixtures.core.names import RUNBOOK, Client, RunbookNames
+from fixtures.core.names import NAME_FIELDS, RUNBOOK, BadClientSpec, RunbookNames, client_specs, with_overrides
 from fixtures.core.runbook_source import RUNBOOK_PATH
 
 # configuration key -> (environment variable the `chaos run` CLI reads it from, default)
@@ -21,20 +21,13 @@ CONFIGURATION_ENV = {
     "context": ("RUNBOOK_CONTEXT", ""),
     "runbook": ("RUNBOOK_PATH", str(RUNBOOK_PATH.relative_to(cluster_config.REPO))),
     "allow_chaos_on": ("RUNBOOK_ALLOW_CHAOS_ON", ""),
-    "redis_namespace": ("RUNBOOK_REDIS_NAMESPACE", RUNBOOK.namespace),
-    "redis_statefulset": ("RUNBOOK_REDIS_STATEFULSET", RUNBOOK.statefulset),
-    "redis_pod": ("RUNBOOK_REDIS_POD", RUNBOOK.pod),
-    "redis_service": ("RUNBOOK_REDIS_SERVICE", RUNBOOK.service),
-    "redis_pvc": ("RUNBOOK_REDIS_PVC", RUNBOOK.pvc),
-    "redis_configmap": ("RUNBOOK_REDIS_CONFIGMAP", RUNBOOK.configmap),
-    "redis_helmrelease": ("RUNBOOK_REDIS_HELMRELEASE", RUNBOOK.helmrelease),
-    "clients": ("RUNBOOK_CLIENTS", ",".join(f"{c.namespace}/{c.deployment}" for c in RUNBOOK.clients)),
+    **{f"redis_{field}": (f"RUNBOOK_REDIS_{field.upper()}", getattr(RUNBOOK, field)) for field in NAME_FIELDS},
+    "clients": ("RUNBOOK_CLIENTS", client_specs(RUNBOOK.clients)),
     "docker_host": ("DOCKER_HOST", ""),
     # required | if-present | off: measure the alert path during each experiment (chaos/pager.py)
     "alert_path": ("RUNBOOK_ALERT_PATH", "if-present"),
 }
 ALERT_PATH_SETTINGS = ("required", "if-present", "off")
-NAME_FIELDS = ("namespace", "statefulset", "pod", "service", "pvc", "configmap", "helmrelease")
 
 
 class BadTarget(ValueError):
@@ -66,11 +59,11 @@ class Target:
             value = configuration.get(key)
             return str(value) if value not in (None, "") else CONFIGURATION_ENV[key][1]
 
-        names = replace(
-            RUNBOOK,
-            **{f: get(f"redis_{f}") for f in NAME_FIELDS},
-            clients=parse_clients(get("clients")),
-        )
+        specs = [spec for spec in get("clients").split(",") if spec.strip()]
+        try:
+            names = with_overrides(RUNBOOK, {f: get(f"redis_{f}") for f in NAME_FIELDS}, specs)
+        except BadClientSpec as exc:
+            raise BadTarget(f"{exc} (RUNBOOK_CLIENTS)") from None
         runbook = Path(get("runbook"))
         return cls(
             kubeconfig=Path(get("kubeconfig")),
@@ -91,22 +84,10 @@ class Target:
             "runbook": str(self.runbook),
             "allow_chaos_on": ",".join(sorted(self.allow_chaos_on)),
             **{f"redis_{f}": getattr(n, f) for f in NAME_FIELDS},
-            "clients": ",".join(f"{c.namespace}/{c.deployment}" for c in n.clients),
+            "clients": client_specs(n.clients),
             "docker_host": self.docker_host,
             "alert_path": self.alert_path,
         }
-
-
-def parse_clients(text: str) -> tuple[Client, ...]:
-    """`ns/deployment,ns/deployment` -> clients; the runbook's service names are kept when known."""
-    known = {(c.namespace, c.deployment): c for c in RUNBOOK.clients}
-    clients = []
-    for spec in (s.strip() for s in text.split(",") if s.strip()):
-        namespace, sep, deployment = spec.partition("/")
-        if not sep or not namespace or not deployment:
-            raise BadTarget(f"client {spec!r}: expected NAMESPACE/DEPLOYMENT, e.g. bruno/agent-bruno")
-        clients.append(known.get((namespace, deployment), Client(namespace, deployment)))
-    return tuple(clients)
 
 
 def configuration_block() -> dict[str, Any]:

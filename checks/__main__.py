@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from checks.runbook import drift
@@ -20,7 +19,7 @@ from checks.runbook.model import CommandClass as K
 from checks.runbook.outcome import Outcome
 from checks.runbook.parser import RunbookParseError, parse_file
 from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
-from fixtures.core.names import DEFAULT_SYSTEM, SYSTEMS, Client, RunbookNames
+from fixtures.core.names import DEFAULT_SYSTEM, SYSTEMS, RunbookNames, with_overrides
 from fixtures.core.options import REPORTS
 from fixtures.core.runbook_source import RUNBOOK_PATH
 
@@ -101,20 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def target_names(system: str, redis_namespace: str | None, clients: list[str]) -> RunbookNames:
-    """The --system's names with --redis-namespace and --client applied; a client keeps its known service."""
-    base = SYSTEMS[system]
-    changed: dict[str, object] = {"namespace": redis_namespace} if redis_namespace else {}
-    if clients:
-        changed["clients"] = tuple(_client(spec, base) for spec in clients)
-    return replace(base, **changed)
-
-
-def _client(spec: str, base: RunbookNames) -> Client:
-    namespace, sep, deployment = spec.partition("/")
-    if not sep or not namespace or not deployment:
-        raise ValueError(f"--client {spec!r}: expected NAMESPACE/DEPLOYMENT, e.g. --client bruno/agent-bruno")
-    service = next((c.service for c in base.clients if c.deployment == deployment), None)
-    return Client(namespace, deployment, service)
+    """The --system's names with --redis-namespace and --client applied; a known client keeps its Service."""
+    return with_overrides(SYSTEMS[system], {"namespace": redis_namespace}, clients, "--client")
 
 
 if __name__ == "__main__":

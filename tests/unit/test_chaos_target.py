@@ -10,7 +10,7 @@ import pytest
 from chaos import toolkit
 from chaos.modes import MODES
 from chaos.modes.base import FailureMode
-from chaos.target import CONFIGURATION_ENV, BadTarget, Target, parse_clients
+from chaos.target import CONFIGURATION_ENV, BadTarget, Target
 from fixtures.core.names import RUNBOOK, Client
 
 pytestmark = pytest.mark.unit
@@ -34,7 +34,7 @@ def test_missing_configuration_falls_back_to_the_runbook_names_and_the_local_clu
 @pytest.mark.parametrize("bad", ["bruno", "/agent-bruno", "bruno/", "a/b,c"])
 def test_a_malformed_client_is_one_clear_error(bad: str) -> None:
     with pytest.raises(BadTarget, match="expected NAMESPACE/DEPLOYMENT"):
-        parse_clients(bad)
+        Target.from_configuration({"clients": bad})
 
 
 def test_every_mode_is_a_failure_mode_with_an_experiment_file_and_a_test() -> None:

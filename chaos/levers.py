@@ -21,6 +21,8 @@ from chaos.errors import HarnessError, InjectionFailed
 from chaos.nodes import NodeHost, node_host
 from fixtures.core import budgets
 from fixtures.core.pods import is_ready, wait_for_pod, waiting_reason
+from fixtures.core.redis_cli import RedisCliFailed
+from fixtures.core.redis_cli import run as redis_cli_in_pod
 from fixtures.sut import fluxcd
 
 HR_GROUP, HR_VERSION, HR_PLURAL = fluxcd.HELMRELEASE_API
@@ -133,10 +135,15 @@ def wait_redis_ready(ctx: Context, why: str) -> None:
 
 
 def redis_cli(ctx: Context, *args: str) -> str:
-    proc = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["redis-cli", *args], timeout=120)
-    if proc.returncode != 0:
-        raise InjectionFailed(f"redis-cli {' '.join(args)[:80]} failed: {proc.stderr.strip() or proc.stdout.strip()}")
-    return proc.stdout.strip()
+    """A redis-cli command in the Redis container, authenticated as it is; an error reply fails the injection."""
+    pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+    container = next((c for c in pod.spec.containers if c.name == ctx.names.container), pod.spec.containers[0])
+    try:
+        return redis_cli_in_pod(
+            ctx.cluster, ctx.names.namespace, ctx.names.pod, container, list(args), timeout=120
+        ).strip()
+    except RedisCliFailed as exc:
+        raise InjectionFailed(f"redis-cli {' '.join(args)[:80]} failed: {exc}") from None
 
 
 def remove_from_data_volume(ctx: Context, paths: list[str], run_id: str) -> None:

@@ -24,12 +24,11 @@ from checks.verification.logs import logs_window, wait_until_judgeable
 from checks.verification.parsing import (
     benchmark_p99,
     connections_by_pod,
-    missing_tool,
     parse_client_list,
     quantity_bytes,
     redis_error_lines,
 )
-from checks.verification.pods import RedisPod, auth_env_of, redis_benchmark_argv, running_client_pods
+from checks.verification.pods import RedisPod, running_client_pods
 from checks.verification.results import CheckError, CheckResult, Measured, NotCheckable, judged
 from checks.verification.verdicts import (
     memory_verdict,
@@ -40,6 +39,7 @@ from checks.verification.verdicts import (
 from fixtures.core import budgets, prom_text
 from fixtures.core.kube import Cluster
 from fixtures.core.names import Client, RunbookNames
+from fixtures.core.redis_cli import auth_env_of, benchmark_argv, missing_tool
 from fixtures.sut import sentinel
 
 # ---------------------------------------------------------------- 1. pod
@@ -176,7 +176,7 @@ def latency_within_budget(cluster: Cluster, names: RunbookNames, runbook: Runboo
         redis = RedisPod(cluster, names)
         redis.require("redis-benchmark PING")
         args = ["-t", "ping", "-n", str(budgets.LATENCY_SAMPLES), "-c", "1", "--csv"]
-        argv = redis_benchmark_argv(auth_env_of(redis.container), args)
+        argv = benchmark_argv(auth_env_of(redis.container), args)
         out = redis.exec(argv, purpose="redis-benchmark PING")
         p99 = benchmark_p99(out)
         ok = p99 <= budgets.LATENCY_P99_MS

@@ -1,6 +1,6 @@
-"""Pure parsers of what the checks read: redis-cli error replies and failures, a tool missing from the image, INFO,
-CLIENT LIST (and its connections grouped by client pod), Prometheus metric samples, Kubernetes memory quantities,
-client log lines reporting a Redis failure, and redis-benchmark's CSV p99. Nothing here touches a cluster.
+"""Pure parsers of what the checks read: INFO, CLIENT LIST (and its connections grouped by client pod), Kubernetes
+memory quantities, client log lines reporting a Redis failure, and redis-benchmark's CSV p99 (redis-cli's own errors
+are read in fixtures/core/redis_cli.py). Nothing here touches a cluster.
 """
 
 from __future__ import annotations
@@ -8,32 +8,6 @@ from __future__ import annotations
 import re
 
 from checks.verification.results import CheckError
-from fixtures.core.redis_replies import error_reply
-
-# What redis-cli says on stderr when it could not talk to Redis at all.
-CLI_FAILURE = re.compile(r"^(AUTH failed: .*|Could not connect to Redis.*|Error: .*)$", re.MULTILINE)
-# kubectl exec (or sh inside it) when the image lacks a program.
-MISSING_TOOL = re.compile(
-    r'(exec: "?[\w./-]+"?: executable file not found[^\n]*|[\w./-]+: (?:command )?not found|no such file or directory)',
-    re.IGNORECASE,
-)
-
-
-def redis_error(stdout: str, stderr: str = "") -> str | None:
-    """The error a redis-cli run answered with (NOAUTH, WRONGPASS, ERR, LOADING, MISCONF...), or None."""
-    reply = error_reply(stdout)
-    if reply:
-        return reply[0]
-    failed = CLI_FAILURE.search(stderr)
-    if failed:
-        return failed.group(1).strip()
-    return None
-
-
-def missing_tool(stderr: str) -> str | None:
-    """Why an exec failed for lack of a program in the image, or None when it failed otherwise."""
-    found = MISSING_TOOL.search(stderr)
-    return found.group(1) if found else None
 
 
 def parse_info(text: str) -> dict[str, str]:

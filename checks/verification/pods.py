@@ -1,7 +1,6 @@
-"""The pods the checks read and run programs in. RedisPod reads the Redis pod once and runs redis-cli,
-redis-benchmark and other read-only programs in it through kubectl exec, authenticating as the pod does (its
-REDIS_PASSWORD_FILE, REDIS_PASSWORD or REDISCLI_AUTH, expanded inside the pod's shell: the password is never read
-from a Secret, never in an argv, never printed); running_client_pods finds a client Deployment's Running pods.
+"""The pods the checks read and run programs in. RedisPod reads the Redis pod once and runs redis-cli (through
+fixtures/core/redis_cli.py, authenticating as the pod does), redis-benchmark and other read-only programs in it
+through kubectl exec; running_client_pods finds a client Deployment's Running pods.
 """
 
 from __future__ import annotations
@@ -11,40 +10,12 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from checks.verification.parsing import missing_tool, parse_info, redis_error
+from checks.verification.parsing import parse_info
 from checks.verification.results import CheckError, NotCheckable
-from fixtures.core import budgets
+from fixtures.core import budgets, redis_cli
 from fixtures.core.kube import Cluster
 from fixtures.core.names import Client, RunbookNames
-
-# Environment variables (by name, in the pod spec) the Redis pod authenticates with, in order of preference.
-AUTH_ENV = ("REDIS_PASSWORD_FILE", "REDIS_PASSWORD", "REDISCLI_AUTH")
-_PASSWORD = {
-    "REDIS_PASSWORD_FILE": '"$(cat "$REDIS_PASSWORD_FILE")"',
-    "REDIS_PASSWORD": '"$REDIS_PASSWORD"',
-    "REDISCLI_AUTH": '"$REDISCLI_AUTH"',
-}
-
-
-def redis_cli_argv(auth_env: str | None, args: list[str]) -> list[str]:
-    """redis-cli with the pod's own credentials: REDISCLI_AUTH set inside the pod's shell, so no argv shows it."""
-    if auth_env is None or auth_env == "REDISCLI_AUTH":
-        return ["redis-cli", *args]
-    return ["sh", "-c", f'REDISCLI_AUTH={_PASSWORD[auth_env]} exec redis-cli "$@"', "redis-cli", *args]
-
-
-def redis_benchmark_argv(auth_env: str | None, args: list[str]) -> list[str]:
-    """redis-benchmark with the pod's own credentials. Redis 7.0's redis-benchmark ignores REDISCLI_AUTH and has no
-    --no-auth-warning (nor prints one): the password goes as -a, expanded inside the pod's shell, never printed."""
-    if auth_env is None:
-        return ["redis-benchmark", *args]
-    return ["sh", "-c", f'exec redis-benchmark -a {_PASSWORD[auth_env]} "$@"', "redis-benchmark", *args]
-
-
-def auth_env_of(container: Any) -> str | None:
-    """Which auth variable the container's spec sets (names only: its value, or the Secret, is never read)."""
-    names = {e.name for e in container.env or []}
-    return next((name for name in AUTH_ENV if name in names), None)
+from fixtures.core.redis_cli import RedisCliFailed, missing_tool
 
 
 class RedisPod:
@@ -99,17 +70,18 @@ class RedisPod:
         """A redis-cli command's reply (stripped unless `raw`; verify sends only reads); an error reply (redis-cli
         exits 0 on those) is CheckError stating it."""
         self.require(purpose)
-        proc = self.run(redis_cli_argv(auth_env_of(self.container), list(args)), purpose)
-        error = redis_error(proc.stdout, proc.stderr)
-        if error:
-            raise CheckError(f"{purpose}: redis-cli answered {error[:120]}")
-        if proc.returncode != 0:
-            said = (proc.stderr.strip() or f"exit {proc.returncode}").splitlines()[-1]
-            lacking = missing_tool(proc.stderr)
-            if lacking:
-                raise NotCheckable(f"{purpose}: pod {self.names.pod} cannot run redis-cli ({lacking})")
-            raise CheckError(f"{purpose}: redis-cli in pod {self.names.pod} failed: {said[:160]}")
-        return proc.stdout if raw else proc.stdout.strip()
+        namespace, pod = self.names.namespace, self.names.pod
+        try:
+            out = redis_cli.run(
+                self.cluster, namespace, pod, self.container, list(args), timeout=budgets.EXEC_TIMEOUT_S
+            )
+        except RedisCliFailed as exc:
+            if exc.reply:
+                raise CheckError(f"{purpose}: redis-cli answered {exc.reply[:120]}") from None
+            if exc.lacking:
+                raise NotCheckable(f"{purpose}: pod {pod} cannot run redis-cli ({exc.lacking})") from None
+            raise CheckError(f"{purpose}: redis-cli in pod {pod} failed: {exc.said[:160]}") from None
+        return out if raw else out.strip()
 
     def info(self, section: str) -> dict[str, str]:
         return parse_info(self.cli("info", section, purpose=f"INFO {section}"))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from checks.runbook.parser import parse, parse_file
-from checks.verification import checks, expectations, logs, parsing, pods, results, verdicts
-from fixtures.core import budgets, prom_text
+from checks.verification import checks, expectations, logs, parsing, results, verdicts
+from fixtures.core import budgets, prom_text, redis_cli
 from fixtures.core.runbook_source import RUNBOOK_PATH
 from fixtures.sut import sentinel
 
@@ -38,18 +38,18 @@ def runbook():
     ],
 )
 def test_error_replies_are_errors_not_values(stdout: str) -> None:
-    assert parsing.redis_error(stdout) == stdout.strip()
+    assert redis_cli.redis_error(stdout) == stdout.strip()
 
 
 @pytest.mark.parametrize("stdout", ["PONG", "redis_version:7.0.15\nredis_mode:standalone", "1712345678", "", "OK"])
 def test_values_are_not_errors(stdout: str) -> None:
-    assert parsing.redis_error(stdout) is None
+    assert redis_cli.redis_error(stdout) is None
 
 
 def test_a_wrong_password_said_on_stderr_is_an_error() -> None:
     stderr = "AUTH failed: WRONGPASS invalid username-password pair or user is disabled.\n"
-    assert parsing.redis_error("", stderr).startswith("AUTH failed: WRONGPASS")
-    assert parsing.redis_error("", "Could not connect to Redis at 127.0.0.1:6379: Connection refused\n").startswith(
+    assert redis_cli.redis_error("", stderr).startswith("AUTH failed: WRONGPASS")
+    assert redis_cli.redis_error("", "Could not connect to Redis at 127.0.0.1:6379: Connection refused\n").startswith(
         "Could not connect"
     )
 
@@ -69,12 +69,12 @@ def test_a_wrong_password_said_on_stderr_is_an_error() -> None:
     ],
 )
 def test_a_missing_tool_is_recognised(stderr: str, missing: str) -> None:
-    assert parsing.missing_tool(stderr) == missing
+    assert redis_cli.missing_tool(stderr) == missing
 
 
 def test_a_refused_connection_is_not_a_missing_tool() -> None:
     assert (
-        parsing.missing_tool("nc: connect to redis-master.redis.svc.cluster.local port 6379 (tcp) failed: refused")
+        redis_cli.missing_tool("nc: connect to redis-master.redis.svc.cluster.local port 6379 (tcp) failed: refused")
         is None
     )
 
@@ -83,27 +83,27 @@ def test_a_refused_connection_is_not_a_missing_tool() -> None:
 
 
 def test_no_auth_env_runs_plain_redis_cli() -> None:
-    assert pods.redis_cli_argv(None, ["ping"]) == ["redis-cli", "ping"]
-    assert pods.redis_cli_argv("REDISCLI_AUTH", ["ping"]) == ["redis-cli", "ping"]
+    assert redis_cli.cli_argv(None, ["ping"]) == ["redis-cli", "ping"]
+    assert redis_cli.cli_argv("REDISCLI_AUTH", ["ping"]) == ["redis-cli", "ping"]
 
 
 def test_password_file_is_read_inside_the_pod_and_never_on_the_command_line() -> None:
-    argv = pods.redis_cli_argv("REDIS_PASSWORD_FILE", ["config", "get", "save"])
+    argv = redis_cli.cli_argv("REDIS_PASSWORD_FILE", ["config", "get", "save"])
     assert argv[:2] == ["sh", "-c"]
     assert argv[2] == 'REDISCLI_AUTH="$(cat "$REDIS_PASSWORD_FILE")" exec redis-cli "$@"'
     assert argv[3:] == ["redis-cli", "config", "get", "save"]
 
 
 def test_password_env_is_used_inside_the_pod() -> None:
-    assert pods.redis_cli_argv("REDIS_PASSWORD", ["ping"])[2] == 'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli "$@"'
+    assert redis_cli.cli_argv("REDIS_PASSWORD", ["ping"])[2] == 'REDISCLI_AUTH="$REDIS_PASSWORD" exec redis-cli "$@"'
 
 
 def test_benchmark_gets_the_password_as_a_flag_expanded_in_the_pod() -> None:
     # Redis 7.0's redis-benchmark ignores REDISCLI_AUTH (measured: NOAUTH) and prints no auth warning for -a.
-    argv = pods.redis_benchmark_argv("REDIS_PASSWORD_FILE", ["-t", "ping"])
+    argv = redis_cli.benchmark_argv("REDIS_PASSWORD_FILE", ["-t", "ping"])
     assert argv[2] == 'exec redis-benchmark -a "$(cat "$REDIS_PASSWORD_FILE")" "$@"'
-    assert pods.redis_benchmark_argv(None, ["-t", "ping"]) == ["redis-benchmark", "-t", "ping"]
-    assert "$REDISCLI_AUTH" in pods.redis_benchmark_argv("REDISCLI_AUTH", [])[2]
+    assert redis_cli.benchmark_argv(None, ["-t", "ping"]) == ["redis-benchmark", "-t", "ping"]
+    assert "$REDISCLI_AUTH" in redis_cli.benchmark_argv("REDISCLI_AUTH", [])[2]
 
 
 def test_auth_env_is_chosen_by_the_variable_names_in_the_spec() -> None:
@@ -114,9 +114,9 @@ def test_auth_env_is_chosen_by_the_variable_names_in_the_spec() -> None:
         name="redis",
         env=[V1EnvVar(name="REDIS_PASSWORD", value_from=secret), V1EnvVar(name="REDIS_PASSWORD_FILE", value="/x")],
     )
-    assert pods.auth_env_of(both) == "REDIS_PASSWORD_FILE"
-    assert pods.auth_env_of(V1Container(name="redis", env=[V1EnvVar(name="TZ", value="UTC")])) is None
-    assert pods.auth_env_of(V1Container(name="redis")) is None
+    assert redis_cli.auth_env_of(both) == "REDIS_PASSWORD_FILE"
+    assert redis_cli.auth_env_of(V1Container(name="redis", env=[V1EnvVar(name="TZ", value="UTC")])) is None
+    assert redis_cli.auth_env_of(V1Container(name="redis")) is None
 
 
 # ---------------------------------------------------------------- INFO, CLIENT LIST, metrics, benchmark

@@ -84,7 +84,9 @@ def test_scaled_down_redis_recovers_by_step5_flux_reconcile(run_chaos, profile: 
     assert_outcome_on(profile, run_chaos("step5-flux-reconcile"))
 
 
-def test_service_selecting_no_pod_is_diagnosed_by_endpoints_and_recovers_by_step5(run_chaos, profile: Profile) -> None:
+def test_service_selecting_no_pod_is_diagnosed_by_endpoints_and_recovered_by_forced_reconcile(
+    run_chaos, profile: Profile
+) -> None:
     assert_outcome_on(profile, run_chaos("service-selector"))
 
 

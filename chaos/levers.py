@@ -140,7 +140,7 @@ def redis_cli(ctx: Context, *args: str) -> str:
     container = next((c for c in pod.spec.containers if c.name == ctx.names.container), pod.spec.containers[0])
     try:
         return redis_cli_in_pod(
-            ctx.cluster, ctx.names.namespace, ctx.names.pod, container, list(args), timeout=120
+            ctx.cluster, ctx.names.namespace, ctx.names.pod, container, list(args), timeout=budgets.CHAOS_REDIS_CLI_S
         ).strip()
     except RedisCliFailed as exc:
         raise InjectionFailed(f"redis-cli {' '.join(args)[:80]} failed: {exc}") from None

@@ -21,8 +21,8 @@ from chaos.safety import Permit
 from fixtures.cluster import cluster as local_cluster
 from fixtures.cluster import config as cluster_config
 from fixtures.cluster import processes
+from fixtures.core import budgets
 
-NODE_COMMAND_TIMEOUT_S = 60
 KIND_PROVIDER_ID = re.compile(r"^kind://(?P<runtime>docker)/(?P<cluster>[^/]+)/(?P<node>[^/]+)$")
 KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"  # kind's label on its node containers
 
@@ -46,7 +46,7 @@ class NodeHost(Protocol):
 
 
 def _completed(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=NODE_COMMAND_TIMEOUT_S)
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=budgets.CHAOS_NODE_COMMAND_S)
 
 
 def _stdout_or_error(proc: subprocess.CompletedProcess[str], what: str) -> str:

@@ -45,10 +45,6 @@ from fixtures.sut import sentinel
 # A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
 log = logging.getLogger("chaostoolkit.redis_runbook")
 SENTINEL_COUNT = 100
-STEADY_LOG_WINDOW_S = 60
-# The watch for the fault's first API state runs from before the injection through detection.
-EFFECT_WATCH_S = 2 * budgets.CHAOS_DETECT_S
-EFFECT_REPORT_S = 10  # after detection, how long the watch may still take to report what it saw
 
 
 @dataclass
@@ -126,7 +122,7 @@ def steady_state(run: Run) -> bool:
         return False
 
     def probe() -> Seen:
-        failing = steady_state_failures(run.ctx, not_before=time.time() - STEADY_LOG_WINDOW_S)
+        failing = steady_state_failures(run.ctx, not_before=time.time() - budgets.CHAOS_STEADY_LOG_WINDOW_S)
         return Seen(not failing, "; ".join(f"{r.check}: {r.value}" for r in failing)[:400])
 
     try:
@@ -218,7 +214,7 @@ def inject(run: Run) -> dict[str, Any]:
         records.write(run.permit, run.mode.name, record)
         effect = run.mode.effect(ctx)
         if effect is not None:
-            run.effect_watch = EffectWatch(ctx, effect, timeout=EFFECT_WATCH_S)
+            run.effect_watch = EffectWatch(ctx, effect, timeout=budgets.CHAOS_EFFECT_WATCH_S)
         log.info("INJECT mode=%s run=%s", run.mode.name, ctx.run_id)
         details = run.mode.inject(ctx)
         run.injected_at = time.time()
@@ -264,7 +260,7 @@ def fault_in_effect(run: Run) -> None:
     """When the fault took effect: the watch's first sighting, else (no API object shows it) inject's return;
     never after the diagnosis showed the symptom."""
     watch = run.effect_watch
-    seen = watch.result(wait=EFFECT_REPORT_S) if watch else None
+    seen = watch.result(wait=budgets.CHAOS_EFFECT_REPORT_S) if watch else None
     if watch is not None and seen is not None:
         at, source = seen, f"watch: {watch.effect.what}"
     elif watch is not None:

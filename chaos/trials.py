@@ -27,6 +27,7 @@ from pathlib import Path
 from chaos import records, runner, safety, verified
 from chaos.target import Target
 from fixtures.cluster import config as cluster_config
+from fixtures.core import budgets
 from fixtures.core.redis_client import through_service
 from fixtures.core.waits import Seen, WaitTimeout, wait_for
 from fixtures.sut import sentinel
@@ -40,9 +41,6 @@ PHASE_ACTIVITY = {
     "rollback": "Action: undo-",
 }
 INTO_PHASE_S = 1.5  # signal mid-phase, not at its first instruction
-PHASE_START_TIMEOUT = 400
-EXIT_TIMEOUT = 600
-HEALTHY_TIMEOUT = 120  # after the repair, every verification check must pass within this
 
 
 @dataclass
@@ -95,7 +93,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
                 proc.wait(timeout=INTO_PHASE_S)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, sig)
-    proc.wait(timeout=EXIT_TIMEOUT)
+    proc.wait(timeout=budgets.TRIAL_EXIT_S)
     if twice:
         kept = mode in records.pending(safety.authorize(target).cluster)
         said = "its record stays" in log_file.read_text(errors="replace")
@@ -112,7 +110,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
     trial.repair_s = round(time.monotonic() - started, 1)
     ctx = runner.open_context(permit, "trial-check")
     try:
-        verified.wait_until_verified(ctx, not_before=ended, timeout=HEALTHY_TIMEOUT)
+        verified.wait_until_verified(ctx, not_before=ended, timeout=budgets.TRIAL_HEALTHY_S)
         trial.healthy = True
     except WaitTimeout as exc:
         trial.detail = str(exc)[-200:]
@@ -143,7 +141,7 @@ def _log_shows(proc: subprocess.Popen[bytes], log_file: Path, marker: str) -> Ca
 def _wait_for_phase(started: Callable[[], Seen], mode: str, phase: str) -> None:
     wait_for(
         started,
-        timeout=PHASE_START_TIMEOUT,
+        timeout=budgets.TRIAL_PHASE_START_S,
         interval=0.5,
         what=f"{mode}: phase {phase} started",
         errors_are_state=False,

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixtures.core import budgets
 from fixtures.core.kube import Cluster
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ def cluster_args(cluster: Cluster) -> tuple[str, str]:
     return f"--kubeconfig={cluster.kubeconfig}", f"--context={cluster.context}"
 
 
-def run_verify(*args: str, summary: Path, timeout: float = 120) -> VerifyRun:
+def run_verify(*args: str, summary: Path, timeout: float = budgets.VERIFY_SUBPROCESS_S) -> VerifyRun:
     """`pytest -m verify ARGS`, its summary JSON written to `summary` (not over the reports/ of a real run)."""
     started = time.monotonic()
     proc = subprocess.run(

@@ -8,10 +8,10 @@ from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
 from chaos.modes.base import FailureMode
+from fixtures.core import budgets
 from fixtures.core.waits import Seen
 
 DEFAULT_DIRECTIVE = "maxmemory-policy sometimes-lru"
-FLUX_WAIT = 150
 
 
 def rejects_directive(logs: str, directive: str) -> bool:
@@ -64,7 +64,7 @@ class BadConfig(FailureMode):
         # not a subPath), so the runbook's suspend/resume is all it gets, and the backoff counts in its time.
         for cmd in ctx.runbook.under("Issue: Configuration Error"):
             if cmd.text.startswith("flux suspend") or cmd.text.startswith("flux resume"):
-                ctx.run_fix(cmd, timeout=FLUX_WAIT)
+                ctx.run_fix(cmd, timeout=budgets.CHAOS_FLUX_SUSPEND_RESUME_S)
             else:  # diagnosis: the exec ones cannot run while Redis crash-loops; that is recorded, not fatal
                 ctx.run(cmd)
 

@@ -9,6 +9,7 @@ from chaos import levers
 from chaos.context import Context
 from chaos.errors import InjectionFailed
 from chaos.modes.base import FailureMode
+from fixtures.core import budgets
 from fixtures.core.kube import Cluster
 from fixtures.core.waits import Seen
 
@@ -54,7 +55,9 @@ class DiskFull(FailureMode):
             f"fallocate -l $(( $(df -k --output=avail {data} | tail -1) * 1024 - 1048576 )) {first}; "
             f"dd if=/dev/zero of={second} bs=64k 2>/dev/null; df -h {data} | tail -1"
         )
-        proc = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["sh", "-c", fill], timeout=300)
+        proc = ctx.cluster.exec(
+            ctx.names.namespace, ctx.names.pod, ["sh", "-c", fill], timeout=budgets.CHAOS_DISK_FILL_S
+        )
         if "100%" not in proc.stdout:
             raise InjectionFailed(f"{ctx.names.data_dir} did not fill up: {proc.stdout.strip()} {proc.stderr.strip()}")
         return {"filled": proc.stdout.strip()}

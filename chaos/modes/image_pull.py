@@ -9,6 +9,7 @@ from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect
 from chaos.modes.base import FailureMode
+from fixtures.core import budgets
 from fixtures.core.pods import waiting_reason
 from fixtures.core.waits import Seen
 
@@ -57,7 +58,11 @@ class ImagePull(FailureMode):
         patch = {"spec": {"values": {"image": {"tag": prior_image.get("tag")}}}}  # None removes the override
         ctx.lever_command(ctx.command("kubectl edit helmrelease").text, missing, edit_patch=json.dumps(patch))
         ctx.notes.append("flux reconcile waits for the failed upgrade's readiness timeout to expire first")
-        ctx.lever_command(ctx.command("flux reconcile helmrelease redis -n redis").text, missing, timeout=360)
+        ctx.lever_command(
+            ctx.command("flux reconcile helmrelease redis -n redis").text,
+            missing,
+            timeout=budgets.CHAOS_RECONCILE_FAILED_UPGRADE_S,
+        )
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_helmrelease(ctx, record["helmrelease"])

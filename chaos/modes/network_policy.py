@@ -8,6 +8,7 @@ from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect
 from chaos.modes.base import FailureMode
+from fixtures.core import budgets
 from fixtures.core.waits import Seen
 
 # What netcat-openbsd (and busybox nc) print when a connection is refused or times out.
@@ -43,7 +44,7 @@ class NetworkPolicy(FailureMode):
         for client in ctx.names.clients:
             execution = ctx.run(
                 ctx.command(f"kubectl exec -n {client.namespace} deployment/{client.deployment}"),
-                timeout=30,
+                timeout=budgets.CHAOS_CONNECTIVITY_TEST_S,
                 timeout_is_state=True,  # a hanging nc is recorded and not the symptom: detection polls on
             )
             # Blocked means nc ran and said so; a harness timeout or a missing nc is not the symptom.
@@ -60,7 +61,7 @@ class NetworkPolicy(FailureMode):
     def recover(self, ctx: Context) -> None:
         for cmd in ctx.runbook.under("Issue: Network Policy Blocking"):
             fill = {"policy-name": ctx.names.network_policy} if cmd.placeholders else None
-            ctx.run_fix(cmd, fill=fill, timeout=120)
+            ctx.run_fix(cmd, fill=fill, timeout=budgets.CHAOS_POLICY_FIX_S)
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         # The runbook's fix deleted the policy (Flux drift detection may already have recreated it).

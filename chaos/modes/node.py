@@ -19,11 +19,9 @@ from chaos.effects import Effect
 from chaos.errors import InjectionFailed, NoHealthyNode, RecoveryFailed
 from chaos.modes.base import FailureMode
 from chaos.nodes import node_host, redis_node_host
+from fixtures.core import budgets
 from fixtures.core.pods import is_ready, wait_for_pod
 from fixtures.core.waits import Seen, WaitTimeout, wait_for
-
-RESCHEDULE_TIMEOUT = 90
-NODE_READY_TIMEOUT = 120
 
 
 def node_ready(node: Any) -> bool:
@@ -65,13 +63,13 @@ class Node(FailureMode):
     def recover(self, ctx: Context) -> None:
         for cmd in ctx.runbook.under("Issue: Node Issues"):
             if "cordon" in cmd.text:
-                ctx.run_fix(cmd, timeout=RESCHEDULE_TIMEOUT)
+                ctx.run_fix(cmd, timeout=budgets.CHAOS_RESCHEDULE_S)
             elif "delete pod" in cmd.text:
                 # The kubelet that would confirm the deletion is down: the delete may wait; recorded, then judged.
-                deleted = ctx.run(cmd, timeout=RESCHEDULE_TIMEOUT, timeout_is_state=True)
+                deleted = ctx.run(cmd, timeout=budgets.CHAOS_RESCHEDULE_S, timeout_is_state=True)
                 ctx.notes.append(f"line {cmd.line}: {deleted.outcome} after {deleted.seconds:.0f}s {deleted.reason}")
             else:
-                ctx.run(cmd, timeout=RESCHEDULE_TIMEOUT)
+                ctx.run(cmd, timeout=budgets.CHAOS_RESCHEDULE_S)
         nodes = ctx.cluster.core.list_node().items
         healthy = [n.metadata.name for n in nodes if schedulable(n)]
         if not healthy:
@@ -85,15 +83,15 @@ class Node(FailureMode):
                 ctx.names.namespace,
                 ctx.names.pod,
                 lambda p: is_ready(p) and p.spec.node_name in healthy,
-                timeout=RESCHEDULE_TIMEOUT,
+                timeout=budgets.CHAOS_RESCHEDULE_S,
                 wanted=f"Ready on one of {healthy}",
             )
         except WaitTimeout:
             observed = why_not_rescheduled(ctx, ctx.record["node"])
             ctx.notes.append(f"finding: the runbook's cordon and delete did not move {ctx.names.pod}: {observed}")
             raise RecoveryFailed(
-                f"{ctx.names.pod} not Ready on a healthy node ({', '.join(healthy)}) {RESCHEDULE_TIMEOUT}s after "
-                f"the runbook's cordon and delete: {observed}"
+                f"{ctx.names.pod} not Ready on a healthy node ({', '.join(healthy)}) "
+                f"{budgets.CHAOS_RESCHEDULE_S}s after the runbook's cordon and delete: {observed}"
             ) from None
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
@@ -105,7 +103,7 @@ class Node(FailureMode):
             host.start_kubelet()
         wait_for(
             lambda: Seen(node_ready(ctx.cluster.core.read_node(node)), f"node/{node} Ready"),
-            timeout=NODE_READY_TIMEOUT,
+            timeout=budgets.CHAOS_NODE_READY_S,
             what=f"node/{node} Ready after its kubelet started",
         )
         for item in ctx.cluster.core.list_node().items:

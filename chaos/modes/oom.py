@@ -10,6 +10,7 @@ from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
 from chaos.errors import InjectionFailed
 from chaos.modes.base import FailureMode
+from fixtures.core import budgets
 from fixtures.core.waits import Seen
 
 BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
@@ -72,7 +73,9 @@ class Oom(FailureMode):
         )
         edit = ctx.command("kubectl edit helmrelease", after=issue)
         ctx.run_fix(edit, edit_patch=json.dumps(RAISED), adapted=[nested])
-        ctx.run_fix(ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=300)
+        ctx.run_fix(
+            ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=budgets.CHAOS_RECONCILE_S
+        )
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
         levers.restore_helmrelease(ctx, record["helmrelease"])

@@ -29,15 +29,13 @@ from checks.runbook.model import Command
 from checks.runbook.model import CommandClass as K
 from checks.runbook.outcome import Execution, Outcome, all_pods_running_and_ready, judge, mark_defect
 from fixtures.cluster import config as cluster_config
+from fixtures.core import budgets
 from fixtures.core.kube import Cluster, run_process
 from fixtures.core.names import RUNBOOK, RunbookNames
 from fixtures.core.waits import Seen, WaitTimeout, wait_for
 
-DEFAULT_TIMEOUT = 60
-WATCH_TIMEOUT = 300
 PIPESTATUS_MARK = "__RUNBOOK_PIPESTATUS__"
 NOT_YET = "metrics not available yet"
-METRICS_WAIT = 90
 
 
 class Executor:
@@ -123,7 +121,7 @@ class Executor:
         self,
         cmd: Command,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = budgets.RUNBOOK_COMMAND_S,
         fill: dict[str, str] | None = None,
         edit_patch: str | None = None,
         until: Callable[[str], bool] | None = None,
@@ -134,7 +132,7 @@ class Executor:
         except NotRunnable as exc:
             return Execution(cmd.line, cmd.text, cmd.text, outcome=Outcome.NOT_RUN, reason=str(exc))
         if text.startswith("watch "):
-            return self._watch(cmd, text, changes, until, timeout=max(timeout, WATCH_TIMEOUT))
+            return self._watch(cmd, text, changes, until, timeout=max(timeout, budgets.RUNBOOK_WATCH_S))
         if K.LONG_RUNNING in cmd.classes and " port-forward " in f" {text} ":
             return self._start_port_forward(cmd, text, changes)
         execution = self._bash(cmd.line, cmd.text, text, changes, timeout)
@@ -217,7 +215,12 @@ class Executor:
             return Seen(NOT_YET not in last[0].stderr, last[0].stderr.strip()[-200:])
 
         with contextlib.suppress(WaitTimeout):
-            wait_for(probe, timeout=METRICS_WAIT, interval=3, what=f"runbook line {cmd.line}: metrics for the pod")
+            wait_for(
+                probe,
+                timeout=budgets.RUNBOOK_METRICS_WAIT_S,
+                interval=3,
+                what=f"runbook line {cmd.line}: metrics for the pod",
+            )
         return last[0]
 
     def _watch(self, cmd: Command, text: str, changes: list[Adaptation], until, timeout: float) -> Execution:
@@ -227,7 +230,7 @@ class Executor:
         last: list[Execution] = []
 
         def probe() -> Seen:
-            last[:] = [self._bash(cmd.line, cmd.text, inner, changes, DEFAULT_TIMEOUT)]
+            last[:] = [self._bash(cmd.line, cmd.text, inner, changes, budgets.RUNBOOK_COMMAND_S)]
             return Seen(last[0].exit_code == 0 and until(last[0].stdout), last[0].stdout.strip()[-300:])
 
         try:
@@ -271,7 +274,7 @@ class Executor:
 
         try:
             execution.seconds = wait_for(
-                listening, timeout=20, what=f"runbook line {cmd.line}: port-forward on :{local}"
+                listening, timeout=budgets.PORT_FORWARD_S, what=f"runbook line {cmd.line}: port-forward on :{local}"
             )
         except WaitTimeout as exc:
             execution.outcome, execution.reason = Outcome.FAILED, str(exc)
@@ -288,7 +291,7 @@ class Executor:
         for proc in self._background:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=10)
+                proc.wait(timeout=budgets.PORT_FORWARD_STOP_S)
         self._background.clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from fixtures.sut.kubectl import InstallFailed
 from fixtures.sut.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from fixtures.sut.release import PROFILE_ANNOTATION, installed_profile
 from tests.system import broken_states
+
+log = logging.getLogger(__name__)
 
 pytest_plugins = ["fixtures.plugin"]
 # Set by the `cluster` fixture: this session's cluster is the kind cluster --cluster kind made.
@@ -87,10 +90,10 @@ def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
 def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:
     """--cluster kind: the two-node kind cluster, created (or reused) and set up; one line and exit 4 on failure."""
     try:
-        handle, timings = kind_cluster.up(log=print, settings=_kind_settings(request.config))
+        handle, timings = kind_cluster.up(settings=_kind_settings(request.config))
     except (kind_cluster.KindFailed, DockerError, NodeImageFailed, WaitTimeout) as exc:
         pytest.exit(f"no kind cluster to test: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
-    print(f"KIND ready: {timings}")
+    log.info(f"KIND ready: {timings}")
     return handle
 
 
@@ -189,7 +192,7 @@ def _bitnami_system(
     def install() -> sut_install.InstallReport:
         undone = broken_states.remove_leftovers(cluster, BITNAMI)
         if undone:
-            print(f"INSTALL undone what a killed broken-state test left: {'; '.join(undone)}")
+            log.info(f"INSTALL undone what a killed broken-state test left: {'; '.join(undone)}")
         return sut_install.ensure_bitnami_installed(cluster)
 
     yield from _installed(

@@ -15,6 +15,7 @@ from chaos.errors import ChaosError
 from chaos.modes import MODES
 from chaos.target import CONFIGURATION_ENV, Target
 from fixtures.cluster import config as cluster_config
+from fixtures.core.cli_logging import configure_cli_logging
 from fixtures.core.waits import WaitTimeout, show_progress
 
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("list", help="the failure modes")
     args = parser.parse_args(argv)
+    configure_cli_logging()
     if args.command == "list":
         for mode in MODES.values():
             print(f"{mode.name:<24} {mode.runbook_section}")

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from chaos import activity_names as names
-from chaos import errors, journal, records, runner, toolkit
+from chaos import chaos_logger, errors, journal, records, runner, toolkit
 from chaos.modes import MODES
 from chaos.safety import Permit
 from chaos.target import Target
 from fixtures.core.options import REPORTS
 from fixtures.sut.profiles import PRECONDITIONS, Profile
+
+log = chaos_logger(__name__)
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +82,7 @@ def run_chaos(
     if interrupted:
         return  # an interrupted rollback keeps its record for the next run: do not fight the user's Ctrl-C
     for mode, record in records.pending(chaos_permit.cluster).items():
-        print(f"UNDO again {mode}: its record is still pending after the experiment")
+        log.info(f"UNDO again {mode}: its record is still pending after the experiment")
         runner.undo_record(chaos_permit, mode, record)
 
 

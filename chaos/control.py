@@ -7,18 +7,16 @@ run left, and start the run. After it: mark a refused run `aborted` and close th
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from chaoslib.exceptions import InterruptExecution
 
-from chaos import runner, safety
+from chaos import chaos_logger, runner, safety
 from chaos.activities import RUN_KEY
 from chaos.errors import ChaosRefused
 from chaos.target import BadTarget, Target
 
-# A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
-log = logging.getLogger("chaostoolkit.redis_runbook")
+log = chaos_logger(__name__)
 REFUSED_KEY = "redis_runbook_refused"
 
 
@@ -39,7 +37,7 @@ def before_experiment_control(context: dict[str, Any], configuration: dict[str, 
         raise InterruptExecution(str(exc)) from None
     log.info("PERMIT context %s (%s): %s", permit.cluster.context, permit.cluster.server, permit.reason)
     try:
-        runner.repair(permit, say=log.info)
+        runner.repair(permit)
     except Exception as exc:
         run.close()
         context["rollbacks"] = []  # this run changed nothing; the record of the earlier one stays for next time

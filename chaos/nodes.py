@@ -76,7 +76,7 @@ class ThisMachine:
         processes.stop("kubelet")
 
     def start_kubelet(self) -> None:
-        local_cluster.start_component("kubelet", log=lambda _line: None)
+        local_cluster.start_component("kubelet")
 
     def as_record(self) -> dict[str, str]:
         return {"provider": "local", "node": self.node}

@@ -7,14 +7,13 @@ cluster the safety gate refused.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chaos import pager, records
+from chaos import chaos_logger, pager, records
 from chaos.context import Context
 from chaos.effects import EffectWatch
 from chaos.errors import (
@@ -42,8 +41,7 @@ from fixtures.monitoring.stack import DEPLOYMENTS as MONITORING_DEPLOYMENTS
 from fixtures.monitoring.stack import NAMESPACE as MONITORING_NAMESPACE
 from fixtures.sut import sentinel
 
-# A child of Chaos Toolkit's logger: `chaos run` shows these lines in its terminal and --log-file too.
-log = logging.getLogger("chaostoolkit.redis_runbook")
+log = chaos_logger(__name__)
 SENTINEL_COUNT = 100
 
 
@@ -87,7 +85,7 @@ def failure_mode(name: str, parameter: str | None = None) -> FailureMode:
 
 def open_context(permit: Permit, run_id: str, record: dict[str, Any] | None = None) -> Context:
     runbook = parse_file(permit.target.runbook)
-    executor = Executor(permit.cluster, permit.target.names, log=log.info)
+    executor = Executor(permit.cluster, permit.target.names)
     return Context(permit, runbook, executor, run_id, record or {})
 
 
@@ -393,13 +391,13 @@ def undo(run: Run) -> dict[str, Any]:
     return {"undone": run.mode.name, **undone, **steps}
 
 
-def repair(permit: Permit, say: Callable[[str], None] = print) -> list[str]:
+def repair(permit: Permit) -> list[str]:
     """Undo every fault a killed or interrupted run left (its record says what was there); the modes repaired."""
     repaired = []
     for mode_name, record in records.pending(permit.cluster).items():
-        say(f"REPAIR {mode_name}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
+        log.info(f"REPAIR {mode_name}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
         took = undo_record(permit, mode_name, record)["seconds"]
-        say(f"REPAIR {mode_name}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
+        log.info(f"REPAIR {mode_name}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
         repaired.append(mode_name)
     return repaired
 

@@ -14,6 +14,7 @@ from typing import Any
 from chaos import activity_names as names
 from chaos.modes import MODES
 from chaos.target import Target, configuration_block
+from fixtures.core.cli_logging import configure_cli_logging
 
 EXPERIMENTS = Path(__file__).resolve().parent / "experiments"
 ACTIVITIES = "chaos.activities"
@@ -88,6 +89,7 @@ def run(mode_name: str, target: Target, **overrides: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    configure_cli_logging()
     for written in write_all():
         print(written)
     sys.exit(0)

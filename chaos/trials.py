@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from chaos import records, runner, safety, verified
 from chaos.target import Target
 from fixtures.cluster import config as cluster_config
 from fixtures.core import budgets
+from fixtures.core.cli_logging import configure_cli_logging
 from fixtures.core.redis_client import through_service
 from fixtures.core.waits import Seen, WaitTimeout, wait_for
 from fixtures.sut import sentinel
@@ -104,7 +106,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
     started = time.monotonic()
     permit = safety.authorize(target)
     try:
-        trial.repaired = ", ".join(runner.repair(permit, say=lambda _m: None)) or "nothing"
+        trial.repaired = ", ".join(runner.repair(permit)) or "nothing"
     except Exception as exc:  # the record stays for the next run; the trial reports the failure
         trial.repaired, trial.detail = "failed", f"repair: {type(exc).__name__}: {exc}"[:300]
     trial.repair_s = round(time.monotonic() - started, 1)
@@ -173,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=cluster_config.REPO / "reports" / "interrupt-trials.md")
     args = parser.parse_args(argv)
+    # The trials print their own lines; the progress of the repairs and checks they run stays out of them.
+    configure_cli_logging(logging.WARNING)
     target = Target(cluster_config.KUBECONFIG, None, cluster_config.REPO / "runbooks" / "redis-down.md")
     workdir = Path(tempfile.mkdtemp(prefix="interrupt-trials-"))
     trials = []

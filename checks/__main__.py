@@ -18,6 +18,7 @@ from checks.runbook.executor import Executor
 from checks.runbook.model import CommandClass as K
 from checks.runbook.outcome import Outcome
 from checks.runbook.parser import RunbookParseError, parse_file
+from fixtures.core.cli_logging import configure_cli_logging
 from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.core.names import DEFAULT_SYSTEM, SYSTEMS, RunbookNames, with_overrides
 from fixtures.core.options import REPORTS
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a client application (repeatable; default: the --system's)",
     )
     args = parser.parse_args(argv)
+    configure_cli_logging()
     try:
         runbook = parse_file(args.runbook)
         target = target_names(args.system, args.redis_namespace, args.client)
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     except ClusterUnreachable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    executor = Executor(cluster, target, log=print)
+    executor = Executor(cluster, target)
     try:
         rows = drift.run_read_only(runbook, executor)
     finally:

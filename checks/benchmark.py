@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import sys
 import time
 
 from checks.verify_runner import run_verify
 from fixtures.core import budgets
+from fixtures.core.cli_logging import configure_cli_logging
 from fixtures.core.options import REPORTS
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checks.benchmark", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="how many verify runs to time (default 5)")
     args, pytest_args = parser.parse_known_args(argv)
+    configure_cli_logging()
     seconds = []
     for i in range(args.runs):
         run = run_verify(
@@ -32,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {i + 1}: verify failed; fix that first:\n{run.output[-2000:]}", file=sys.stderr)
             return 1
         seconds.append(run.seconds)
-        print(f"run {i + 1}/{args.runs}: {run.seconds:.2f}s")
+        log.info(f"run {i + 1}/{args.runs}: {run.seconds:.2f}s")
     summary = {
         "runs": args.runs,
         "min_s": round(min(seconds), 2),

@@ -10,6 +10,7 @@ helpers; the text's name mapping is in `adapt`, judging the output in `outcome`,
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shlex
@@ -34,6 +35,8 @@ from fixtures.core.kube import Cluster, run_process
 from fixtures.core.names import RUNBOOK, RunbookNames
 from fixtures.core.waits import Seen, WaitTimeout, wait_for
 
+log = logging.getLogger(__name__)
+
 PIPESTATUS_MARK = "__RUNBOOK_PIPESTATUS__"
 NOT_YET = "metrics not available yet"
 
@@ -45,14 +48,12 @@ class Executor:
         self,
         cluster: Cluster,
         names: RunbookNames = RUNBOOK,
-        log: Callable[[str], None] | None = None,
         runbook_names: RunbookNames = RUNBOOK,
     ):
         """`names` are the target's; `runbook_names` those the runbook's text spells out (mapped to `names`)."""
         self.cluster = cluster
         self.names = names
         self.runbook_names = runbook_names
-        self.log = log or (lambda _msg: None)
         self._kubeconfig = self._pinned_kubeconfig()
         self._background: list[subprocess.Popen[str]] = []
 
@@ -141,7 +142,7 @@ class Executor:
         judge(cmd, execution)
         if execution.outcome == Outcome.FINDING:
             self._explain(text, execution)
-        self.log(f"RUNBOOK line {cmd.line}: {execution.outcome} ({execution.seconds:.1f}s) {text}")
+        log.info(f"RUNBOOK line {cmd.line}: {execution.outcome} ({execution.seconds:.1f}s) {text}")
         return execution
 
     def _explain(self, text: str, execution: Execution) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import subprocess
 import sys
 import tomllib
@@ -267,8 +268,13 @@ def test_default_mirror_names_debians_keyring_when_the_host_has_it(tmp_path: Pat
     assert rootfs.default_mirror(keyring) == f"deb [signed-by={keyring}] http://deb.debian.org/debian bookworm main"
 
 
-def test_docker_stop_without_the_suites_docker_touches_nothing(tmp_path: Path) -> None:
+def test_docker_stop_without_the_suites_docker_touches_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # As on a CI runner: no pid file of the suite's docker, so its docker (docker's default) is left alone.
     paths = docker.Paths(state=tmp_path / "state", run=tmp_path / "run")
-    docker.stop(paths, log=lambda line: pytest.fail(f"stop acted: {line}"))
+    with caplog.at_level(logging.INFO, logger=docker.log.name):
+        docker.stop(paths)
+    acted = [r.getMessage() for r in caplog.records if r.name == docker.log.name]
+    assert not acted, f"stop acted: {acted}"
     assert not paths.run.exists()

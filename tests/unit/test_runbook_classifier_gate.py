@@ -109,7 +109,7 @@ class _PassingExecutor:
 
     ran: ClassVar[list[str]] = []
 
-    def __init__(self, cluster: object, names: object = None, log: object = None) -> None:
+    def __init__(self, cluster: object, names: object = None) -> None:
         _PassingExecutor.ran = []
 
     def run(self, cmd: Command) -> Execution:

@@ -11,7 +11,7 @@ from typing import Any
 
 from chaoslib.exceptions import InterruptExecution
 
-from chaos import chaos_logger, runner, safety
+from chaos import chaos_logger, runner, safety, show_suite_logs_where_chaostoolkit_does
 from chaos.activities import RUN_KEY
 from chaos.errors import ChaosRefused
 from chaos.target import BadTarget, Target
@@ -22,6 +22,7 @@ REFUSED_KEY = "redis_runbook_refused"
 
 def before_experiment_control(context: dict[str, Any], configuration: dict[str, Any] | None = None, **_: Any) -> None:
     configuration = configuration if configuration is not None else {}
+    show_suite_logs_where_chaostoolkit_does()
     try:
         permit = safety.authorize(Target.from_configuration(configuration))
         run = runner.start(

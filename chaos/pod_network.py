@@ -10,7 +10,7 @@ from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect
 from chaos.errors import InjectionFailed
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from fixtures.core.pods import is_ready
 from fixtures.core.waits import Seen
 

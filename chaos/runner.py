@@ -25,8 +25,8 @@ from chaos.errors import (
     RecoveryFailed,
     SymptomNotShown,
 )
+from chaos.failure_mode import FailureMode
 from chaos.modes import MODES
-from chaos.modes.base import FailureMode
 from chaos.nodes import redis_node_host
 from chaos.safety import Permit
 from chaos.steps import first_fix_started

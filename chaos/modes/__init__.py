@@ -11,7 +11,7 @@ import importlib
 import inspect
 import pkgutil
 
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 
 
 def expected_names(mode_name: str) -> tuple[str, str]:
@@ -24,8 +24,6 @@ def discover() -> dict[str, FailureMode]:
     """name -> an instance of every concrete FailureMode subclass in this package, in file order."""
     found: dict[str, FailureMode] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name == "base":
-            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         modes = [
             cls

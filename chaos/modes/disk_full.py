@@ -8,7 +8,7 @@ from typing import Any
 from chaos import levers
 from chaos.context import Context
 from chaos.errors import InjectionFailed
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from fixtures.core import budgets
 from fixtures.core.kube import Cluster
 from fixtures.core.waits import Seen

@@ -17,7 +17,7 @@ from kubernetes.client.exceptions import ApiException
 from chaos.context import Context
 from chaos.effects import Effect
 from chaos.errors import InjectionFailed, NoHealthyNode, RecoveryFailed
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from chaos.nodes import node_host, redis_node_host
 from fixtures.core import budgets
 from fixtures.core.pods import is_ready, wait_for_pod

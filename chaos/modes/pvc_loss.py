@@ -12,7 +12,7 @@ from kubernetes.client import StorageV1Api
 from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from fixtures.core.waits import Seen
 from fixtures.sut.install import ensure_baseline_sentinels
 

@@ -7,7 +7,7 @@ from typing import Any
 from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from fixtures.core.waits import Seen
 
 

@@ -9,7 +9,7 @@ from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
 from chaos.errors import RecoveryFailed
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from fixtures.core.waits import Seen
 
 

@@ -10,7 +10,7 @@ import pytest
 from chaos import runner
 from chaos.context import Context
 from chaos.errors import ChaosError, HarnessError, SymptomNotShown
-from chaos.modes.base import FailureMode
+from chaos.failure_mode import FailureMode
 from checks.runbook.outcome import Execution
 from fixtures.core.waits import Seen
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from chaos import toolkit
+from chaos.failure_mode import FailureMode
 from chaos.modes import MODES
-from chaos.modes.base import FailureMode
 from chaos.target import CONFIGURATION_ENV, BadTarget, Target
 from fixtures.core.names import RUNBOOK, Client
 

@@ -13,9 +13,10 @@ from chaos import runner, safety
 from chaos.errors import ChaosRefused
 from chaos.safety import Permit
 from chaos.target import Target
+from fixtures.core.cells import ClusterLock, lock_path
 from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
-from fixtures.core.names import BITNAMI, RunbookNames
-from fixtures.core.options import REPORTS, names_from_options, system_name
+from fixtures.core.names import BITNAMI, CELL_LIMIT, RunbookNames, cell_names
+from fixtures.core.options import REPORTS, cell_count, cell_of, names_from_options, system_name, worker_input
 from fixtures.core.waits import WaitTimeout
 from fixtures.kind import cluster as kind_cluster
 from fixtures.kind import config as kind_config
@@ -134,6 +135,12 @@ def registries_offline(request: pytest.FixtureRequest, cluster: Cluster) -> bool
 
 
 @pytest.fixture(scope="session")
+def cluster_lock(cluster: Cluster) -> ClusterLock:
+    """The cluster's lock (fixtures/core/cells.py): every change holds it shared, a cluster-wide fault exclusive."""
+    return ClusterLock(lock_path(cluster.server))
+
+
+@pytest.fixture(scope="session")
 def permit(target: Target) -> Permit:
     """The safety gate's permit to change the target cluster; the test fails in one line without one."""
     try:
@@ -150,12 +157,17 @@ def profile(request: pytest.FixtureRequest) -> Profile:
 
 @pytest.fixture(scope="session")
 def redis_system(
-    request: pytest.FixtureRequest, cluster: Cluster, target: Target, names: RunbookNames, profile: Profile
+    request: pytest.FixtureRequest,
+    cluster: Cluster,
+    target: Target,
+    names: RunbookNames,
+    profile: Profile,
+    cluster_lock: ClusterLock,
 ) -> Iterator[sut_install.InstallReport]:
     """The system chosen with --system (through Flux, with its clients), installed and healthy; left unless
     --remove-system. The runbook's own is installed with `profile`; the other system is left as it is."""
     if system_name(request.config) == "bitnami":
-        yield from _bitnami_system(request, cluster, target)
+        yield from _bitnami_system(request, cluster, target, cluster_lock)
         return
     if not _suite_installs(request, cluster):
         installed = installed_profile(cluster, names)
@@ -173,15 +185,18 @@ def redis_system(
         target,
         names,
         "Redis",
-        install=lambda: sut_install.ensure_installed(cluster, profile=profile),
-        remove=lambda: sut_install.remove(cluster),
+        cluster_lock,
+        install=lambda: sut_install.ensure_installed(cluster, profile=profile, names=names),
+        remove=lambda: sut_install.remove(cluster, names),
     )
 
 
 def _bitnami_system(
-    request: pytest.FixtureRequest, cluster: Cluster, target: Target
+    request: pytest.FixtureRequest, cluster: Cluster, target: Target, cluster_lock: ClusterLock
 ) -> Iterator[sut_install.InstallReport]:
     """redis_system for --system bitnami: the Bitnami-shaped Redis in redis-bitnami and its clients."""
+    if cell_of(request.config) > 0:
+        pytest.fail("pytest -n (cells) is for --system runbook only: run --system bitnami without -n", pytrace=False)
     if request.config.getoption("profile") is not None:
         pytest.fail(
             "--profile applies only to --system runbook (the Bitnami-shaped system has the chart's and Flux's "
@@ -201,9 +216,20 @@ def _bitnami_system(
         target,
         BITNAMI,
         f"the Bitnami-shaped Redis (ns {BITNAMI.namespace})",
+        cluster_lock,
         install=install,
         remove=lambda: sut_install.remove_bitnami(cluster),
     )
+
+
+def _cells_not_driven(config: pytest.Config, names: RunbookNames) -> Callable[[str], bool]:
+    """For the first cell of a pytest-xdist run: whether a Redis namespace is a cell that no worker of this run
+    drives (its records are a killed run's, safe to repair now). Other cells, and a run without xdist (which may
+    run beside one: the interrupt test's), repair only their own; `python -m chaos repair` repairs every cell's."""
+    if cell_of(config) != 0 or not worker_input(config):
+        return lambda namespace: False
+    idle = {cell_names(names, cell).namespace for cell in range(cell_count(config), CELL_LIMIT)}
+    return lambda namespace: namespace in idle
 
 
 def _installed(
@@ -212,6 +238,7 @@ def _installed(
     target: Target,
     names: RunbookNames,
     what: str,
+    cluster_lock: ClusterLock,
     *,
     install: Callable[[], sut_install.InstallReport],
     remove: Callable[[], None],
@@ -219,6 +246,12 @@ def _installed(
     """`what`, installed and healthy with its baseline sentinel set, on the cluster the suite made; elsewhere only
     required healthy. Removed at the end with --remove-system."""
     if not _suite_installs(request, cluster):
+        if cell_of(request.config) > 0:
+            pytest.fail(
+                f"pytest -n: cell {cell_of(request.config)} (ns {names.namespace}) is installed only on a cluster the "
+                f"suite installs, and context {cluster.context!r} is not one: run without -n",
+                pytrace=False,
+            )
         if not sut_install.is_healthy(cluster, names):
             pytest.fail(
                 f"{what} is not installed and healthy in context {cluster.context!r}, and the suite installs only "
@@ -227,13 +260,15 @@ def _installed(
             )
         yield sut_install.InstallReport(installed=False, seconds=0.0)
         return
-    # Undo every fault a killed chaos run left (its undo record says what was there) before anything else runs.
-    runner.repair(safety.authorize(target))
-    try:
-        report = install()
-        sut_install.ensure_baseline_sentinels(cluster, names)
-    except (InstallFailed, WaitTimeout) as exc:
-        pytest.fail(f"installing {what} and its clients failed: {exc}", pytrace=False)
+    with cluster_lock.hold(exclusive=False, what=f"installing {what}"):
+        # Undo every fault a killed chaos run left on this cell (its undo record says what was there) before anything
+        # else runs; the first cell also repairs cells no worker of this run drives.
+        runner.repair(safety.authorize(target), also=_cells_not_driven(request.config, names))
+        try:
+            report = install()
+            sut_install.ensure_baseline_sentinels(cluster, names)
+        except (InstallFailed, WaitTimeout) as exc:
+            pytest.fail(f"installing {what} and its clients failed: {exc}", pytrace=False)
     yield report
     if request.config.getoption("remove_system"):
         remove()

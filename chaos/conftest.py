@@ -15,7 +15,8 @@ from chaos import chaos_logger, errors, journal, records, runner, toolkit
 from chaos.modes import MODES
 from chaos.safety import Permit
 from chaos.target import Target
-from fixtures.core.options import REPORTS
+from fixtures.core.cells import ClusterLock
+from fixtures.core.options import CHAOS_RUN_ID, REPORTS, worker_input
 from fixtures.sut.profiles import PRECONDITIONS, Profile
 
 log = chaos_logger(__name__)
@@ -31,7 +32,8 @@ def chaos_permit(permit: Permit, redis_system: Any) -> Permit:
 def chaos_run_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     """This session's journal folder under --chaos-journals (default reports/chaos)."""
     base = request.config.getoption("chaos_journals")
-    run_dir = (Path(base) if base else REPORTS / "chaos") / journal.run_id()
+    run_id = worker_input(request.config).get(CHAOS_RUN_ID) or journal.run_id()  # one folder for every cell
+    run_dir = (Path(base) if base else REPORTS / "chaos") / run_id
     yield run_dir
     if run_dir.exists():
         print(f"\nchaos journal: {journal.render_summary(run_dir)}")
@@ -44,6 +46,7 @@ def run_chaos(
     chaos_run_dir: Path,
     profile: Profile,
     record_property: Callable[[str, object], None],
+    cluster_lock: ClusterLock,
 ) -> Iterator[Callable[..., dict[str, Any]]]:
     """Run one experiment file through chaoslib against the target; journal it. After Ctrl-C the experiment's
     rollback has run (or its record is kept, if interrupted again) and the session stops: no next fault."""
@@ -52,14 +55,19 @@ def run_chaos(
     def run(
         mode: str, name: str | None = None, alert_failure_expected: bool = False, **overrides: str
     ) -> dict[str, Any]:
-        started = time.monotonic()
+        shares = MODES[mode].shares
+        what = f"{name or mode} in ns {target.names.namespace}" + (f" (changes {shares})" if shares else "")
         try:
-            result = toolkit.run(mode, target, **overrides)
+            with cluster_lock.hold(exclusive=shares is not None, what=what) as waited:
+                started = time.monotonic()
+                result = toolkit.run(mode, target, **overrides)
         except KeyboardInterrupt:
             interrupted.append(mode)
             raise
         row = journal.summary_row(name or mode, result, time.monotonic() - started)
         row["profile"] = profile.name
+        row["cell"] = target.names.namespace
+        row["waited_for_other_cells_s"] = round(waited, 1)
         row["lacking_preconditions"] = [
             {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}
             for key in lacking_on(profile, mode)
@@ -81,7 +89,7 @@ def run_chaos(
     yield run
     if interrupted:
         return  # an interrupted rollback keeps its record for the next run: do not fight the user's Ctrl-C
-    for mode, record in records.pending(chaos_permit.cluster).items():
+    for mode, record in records.pending(chaos_permit.cluster, chaos_permit.target.names.namespace).items():
         log.info(f"UNDO again {mode}: its record is still pending after the experiment")
         runner.undo_record(chaos_permit, mode, record)
 

@@ -26,6 +26,9 @@ class FailureMode(ABC):
     # Stops a kubelet or changes a pod's network namespace on the node: needs a node provider (only the local
     # cluster has one).
     node_action: ClassVar[str | None] = None
+    # What every cell on the cluster shares that this fault changes (the node, the StorageClass): the mode runs
+    # alone, holding the cluster lock exclusive (fixtures/core/cells.py). None: only the cell's own namespaces.
+    shares: ClassVar[str | None] = None
     # The runbook's hidden preconditions (keys of fixtures.sut.profiles.PRECONDITIONS) this mode's recovery depends on,
     # as measured on the stock profile: without them it does not recover. `pytest -m chaos --profile stock` checks
     # each declaration both ways.

@@ -31,6 +31,9 @@ TIMINGS = {
     "time_to_alert_s": "fault in effect -> the first RedisDown notification for this Redis reaches the in-cluster "
     "webhook (the pager a team would get; Alertmanager's delivery, not Prometheus's state)",
     "alert_resolved_after_s": "every verification check passes -> RedisDown's resolution reaches the webhook",
+    "overhead_s": "the experiment's wall time minus fault_to_verified_s: the suite's own steady state, sentinel "
+    "keys, pager quiet wait and undo (not measured when the fault never reached verification)",
+    "phase_s": "seconds of each Chaos Toolkit activity (steady-state probes, method, rollback), from its journal",
     "clients_down_longest_s": "the longest stretch during which every client reported Redis down (their redis_up, "
     "scraped every 5 s; a lower bound): RedisDown is required when it reaches 60 s",
 }
@@ -105,9 +108,23 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "alert_path": alerts.get("alert_path") or _alert_error(journal) or quiet.get("alert_path") or "not measured",
         **{key: alerts.get(key) for key in ALERT_FIELDS},
         "wall_s": round(wall_s, 1),
+        "overhead_s": round(wall_s - total, 1) if total is not None else None,
+        "phase_s": phase_seconds(journal),
         "timing_definitions": TIMINGS,
         "notes": verified.get("notes") or recover.get("notes") or undo.get("notes", []),
     }
+
+
+def phase_seconds(journal: dict[str, Any]) -> dict[str, float]:
+    """Each activity's duration in Chaos Toolkit's journal, by name (steady-state probes prefixed by when)."""
+    found: dict[str, float] = {}
+    for when, state in (journal.get("steady_states") or {}).items():
+        for probe in (state or {}).get("probes") or []:
+            found[f"steady state {when}: {probe['activity']['name']}"] = round(probe.get("duration") or 0.0, 1)
+    for key in ("run", "rollbacks"):
+        for entry in journal.get(key) or []:
+            found[entry["activity"]["name"]] = round(entry.get("duration") or 0.0, 1)
+    return found
 
 
 def _alert_error(journal: dict[str, Any]) -> str | None:

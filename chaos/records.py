@@ -1,7 +1,9 @@
 """Undo records: written to the target cluster before a fault changes anything, cleared once undone.
 
 A record holds the prior state of exactly what its injection changes, so a later run (or
-`python -m chaos repair`) can restore it after a killed run. One ConfigMap, one key per failure mode.
+`python -m chaos repair`) can restore it after a killed run. One ConfigMap, one key per failure mode and
+Redis namespace (`<namespace>.<mode>`: each cell keeps its own); a key without a namespace was written before cells
+and belongs to whichever system asks.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from kubernetes.client.exceptions import ApiException
 
 from chaos.safety import Permit
 from fixtures.core.kube import Cluster
+from fixtures.core.names import RunbookNames, client_specs, with_overrides
 
 UNDO_CONFIGMAP = "redis-runbook-undo"
 UNDO_NAMESPACE = "kube-system"
@@ -28,8 +31,19 @@ def _data(cluster: Cluster) -> dict[str, str]:
         raise
 
 
+def key(namespace: str, mode: str) -> str:
+    return f"{namespace}.{mode}"
+
+
+def _split(data_key: str) -> tuple[str | None, str]:
+    namespace, dot, mode = data_key.rpartition(".")
+    return (namespace, mode) if dot else (None, data_key)
+
+
 def write(permit: Permit, mode: str, record: dict[str, Any]) -> None:
-    body = {"metadata": {"name": UNDO_CONFIGMAP}, "data": {mode: json.dumps(record)}}
+    names = permit.target.names
+    record = {**record, "redis_namespace": names.namespace, "clients": client_specs(names.clients)}
+    body = {"metadata": {"name": UNDO_CONFIGMAP}, "data": {key(names.namespace, mode): json.dumps(record)}}
     try:
         permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, body)
     except ApiException as exc:
@@ -39,10 +53,33 @@ def write(permit: Permit, mode: str, record: dict[str, Any]) -> None:
 
 
 def clear(permit: Permit, mode: str) -> None:
-    if mode in _data(permit.cluster):
-        permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, {"data": {mode: None}})
+    data = _data(permit.cluster)
+    for data_key in (key(permit.target.names.namespace, mode), mode):
+        if data_key in data:
+            patch = {"data": {data_key: None}}
+            permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, patch)
 
 
-def pending(cluster: Cluster) -> dict[str, dict[str, Any]]:
-    """Faults whose undo never finished (a killed or interrupted run): mode -> record. Reads only."""
-    return {mode: json.loads(text) for mode, text in _data(cluster).items()}
+def pending(cluster: Cluster, namespace: str) -> dict[str, dict[str, Any]]:
+    """Faults of the Redis in `namespace` whose undo never finished (a killed or interrupted run): mode -> record.
+    Reads only."""
+    found = {}
+    for data_key, text in _data(cluster).items():
+        owner, mode = _split(data_key)
+        if owner in (None, namespace):
+            found[mode] = json.loads(text)
+    return found
+
+
+def pending_anywhere(cluster: Cluster) -> dict[tuple[str | None, str], dict[str, Any]]:
+    """Every pending record, by (Redis namespace or None, mode). Reads only."""
+    return {_split(data_key): json.loads(text) for data_key, text in _data(cluster).items()}
+
+
+def names_of(record: dict[str, Any], base: RunbookNames) -> RunbookNames:
+    """The names of the system a record was written for (`base` with its namespace and clients)."""
+    namespace = record.get("redis_namespace")
+    if not namespace:
+        return base
+    clients = [spec for spec in str(record.get("clients", "")).split(",") if spec]
+    return with_overrides(base, {"namespace": namespace}, clients)

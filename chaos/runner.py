@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chaos import chaos_logger, pager, records
@@ -380,7 +380,7 @@ def undo(run: Run) -> dict[str, Any]:
         "notes": list(run.ctx.notes),
         "alert_path": run.alert_path,
     }
-    record = records.pending(run.permit.cluster).get(run.mode.name)
+    record = records.pending(run.permit.cluster, run.permit.target.names.namespace).get(run.mode.name)
     if record is None or record.get("run_id") != run.ctx.run_id:
         if run.sentinels_written:
             with through_service(run.ctx.cluster, run.ctx.names) as client:
@@ -391,18 +391,25 @@ def undo(run: Run) -> dict[str, Any]:
     return {"undone": run.mode.name, **undone, **steps}
 
 
-def repair(permit: Permit) -> list[str]:
-    """Undo every fault a killed or interrupted run left (its record says what was there); the modes repaired."""
+def repair(permit: Permit, also: Callable[[str], bool] = lambda namespace: False) -> list[str]:
+    """Undo every fault a killed or interrupted run left on the permit's system (its record says what was there),
+    and on each other Redis namespace `also` accepts (a cell no worker drives now); the modes repaired."""
     repaired = []
-    for mode_name, record in records.pending(permit.cluster).items():
-        log.info(f"REPAIR {mode_name}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
-        took = undo_record(permit, mode_name, record)["seconds"]
-        log.info(f"REPAIR {mode_name}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
+    own = permit.target.names.namespace
+    for (namespace, mode_name), record in records.pending_anywhere(permit.cluster).items():
+        if namespace not in (None, own) and not also(namespace):
+            continue
+        names = records.names_of(record, permit.target.names)
+        cell_permit = replace(permit, target=replace(permit.target, names=names))
+        where = f"{mode_name} in ns {names.namespace}"
+        log.info(f"REPAIR {where}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
+        took = undo_record(cell_permit, mode_name, record)["seconds"]
+        log.info(f"REPAIR {where}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
         repaired.append(mode_name)
     return repaired
 
 
-_META = {"mode", "run_id", "sentinel_set", "started_at"}
+_META = {"mode", "run_id", "sentinel_set", "started_at", "redis_namespace", "clients"}
 
 
 def _when(record: dict[str, Any]) -> str:

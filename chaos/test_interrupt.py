@@ -53,6 +53,9 @@ def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(
         # The same permit as this session: the local cluster needs none, any other its --allow-chaos-on.
         *(f"--allow-chaos-on={context}" for context in sorted(target.allow_chaos_on)),
         f"--chaos-journals={tmp_path}",  # this session's journals stay out of reports/chaos
+        # This cell's system (with pytest -n, the worker's cell): the child changes nothing another cell uses.
+        f"--redis-namespace={target.names.namespace}",
+        *(f"--client={client.namespace}/{client.deployment}" for client in target.names.clients),
     ]
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(
@@ -89,4 +92,5 @@ def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(
     assert f"UNDO mode={FIRST}" in text or f"UNDO {FIRST} interrupted" in text, text[-3000:]
     assert f"INJECT mode={SECOND}" not in text, "a fault was injected after Ctrl-C"
     assert proc.returncode != 0
-    assert records.pending(cluster) == {}, "the rollback left its record: it did not finish"
+    left = records.pending(cluster, target.names.namespace)
+    assert left == {}, "the rollback left its record: it did not finish"

@@ -16,6 +16,7 @@ from chaos import activity_names as names
 from chaos.conftest import assert_not_recovered
 from chaos.modes import MODES
 from chaos.safety import Permit
+from fixtures.core.cells import ClusterLock
 from fixtures.monitoring import stack
 
 pytestmark = pytest.mark.mutation
@@ -26,10 +27,16 @@ def test_experiment_fails_without_the_runbooks_recovery(run_chaos, mode: str) ->
     assert_not_recovered(run_chaos(mode, name=f"{mode}[without-recovery]", without_recovery="yes"))
 
 
-def test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule(run_chaos, chaos_permit: Permit) -> None:
+def test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule(
+    run_chaos, chaos_permit: Permit, cluster_lock: ClusterLock
+) -> None:
     """image-pull keeps every client off Redis for about 90 s, past the 60 s after which RedisDown must page: with
-    the rule left out of what Prometheus loads, the run recovers but its alert path fails, naming the rule."""
-    with stack.without_rule(chaos_permit.cluster, "RedisDown"):
+    the rule left out of what Prometheus loads, the run recovers but its alert path fails, naming the rule. Every
+    cell's page depends on the rules: this runs alone."""
+    with (
+        cluster_lock.hold(exclusive=True, what="image-pull without the RedisDown rule (changes Prometheus's rules)"),
+        stack.without_rule(chaos_permit.cluster, "RedisDown"),
+    ):
         row = run_chaos("image-pull", name="image-pull[without-RedisDown-rule]", alert_failure_expected=True)
     assert row["failed_activities"] == [names.ALERT_PATH], row["errors"]
     assert row["errors"][0]["type"] == "AlertPathFailed" and "RedisDown" in row["errors"][0]["message"], row["errors"]

@@ -97,7 +97,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
                 os.killpg(proc.pid, sig)
     proc.wait(timeout=budgets.TRIAL_EXIT_S)
     if twice:
-        kept = mode in records.pending(safety.authorize(target).cluster)
+        kept = mode in records.pending(safety.authorize(target).cluster, target.names.namespace)
         said = "its record stays" in log_file.read_text(errors="replace")
         trial.detail = f"record kept after the second Ctrl-C: {kept}; the log says so: {said}"
         trial.record_kept = kept and said
@@ -120,7 +120,7 @@ def run_trial(target: Target, mode: str, phase: str, sig: signal.Signals, workdi
         ctx.executor.close()
     with through_service(permit.cluster, target.names) as client:
         trial.keys_lost = sentinel.check_all(client).lost
-    trial.records_left = len(records.pending(permit.cluster))
+    trial.records_left = len(records.pending(permit.cluster, target.names.namespace))
     return trial
 
 

@@ -35,6 +35,7 @@ def schedulable(node: Any) -> bool:
 class Node(FailureMode):
     name = "node"
     title = "Node Issues"
+    shares = "the node: its kubelet runs every cell's pods"
     runbook_section = "Issue: Node Issues"
     node_action = "stop the node's kubelet"
 

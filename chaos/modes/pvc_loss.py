@@ -20,6 +20,7 @@ from fixtures.sut.install import ensure_baseline_sentinels
 class PvcLoss(FailureMode):
     name = "pvc-loss"
     title = "PVC lost (claim deleted, StorageClass missing)"
+    shares = "the StorageClass every cell's claims use"
     runbook_section = "Issue: Persistent Volume Issues"
     # Deleting the claim deletes the volume (reclaim policy Delete): the runbook has no restore step,
     # and its Step 6 warns of data loss. The loss is measured and reported, not hidden.

@@ -3,10 +3,16 @@
 # Without arguments: every marker on the runbook's profile, then system and verify on the Bitnami-shaped
 # system, the hidden-precondition check on the stock profile (oom, bad-config, step6) and the mutation check
 # (steps 3 and 4 without the runbook's restart; image-pull without the RedisDown rule), report.html checked in
-# headless Chromium, then the kind stage.
+# headless Chromium; the kind stage runs beside them from the start (its output in reports/logs/kind.log).
+# Each stage is timed (scripts/stages.sh: reports/stages.tsv, a table at the end); one Ctrl-C lets the running stages
+# roll back and end, runs no further stage, and prints what was done and skipped (exit 130).
 # Extra arguments replace that and go to one pytest run, e.g. `bash scripts/test.sh -m unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/stages.sh
+if [ $# -eq 0 ]; then
+    stages_begin
+fi
 bash scripts/setup.sh
 source scripts/env.sh
 .venv/bin/python -m fixtures.cluster up
@@ -14,27 +20,36 @@ mkdir -p reports
 if [ $# -gt 0 ]; then
     exec .venv/bin/python -m pytest "$@"
 fi
-status=0
-# The profile round trip runs after the runbook-profile experiments, next to the stock ones: the first OOM fix
-# right after a round trip once failed with Helm's "stalled resources" (not yet understood; see issue 10's note).
-.venv/bin/python -m pytest -m "unit or cluster or system or verify or runbook or chaos" \
-    --deselect tests/system/test_profiles.py --junitxml=reports/junit-tests.xml || status=1
-# The second system, with the Bitnami chart's defaults (auth, AOF only, no maxmemory, slim clients): its own
-# system tests, the gate's findings on it, verify on six broken states of it, and verify on it healthy.
-.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
-    --junitxml=reports/junit-bitnami.xml || status=1
-.venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml || status=1
-.venv/bin/python -m pytest -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
-    --junitxml=reports/junit-stock.xml || status=1
-# The runbook's profile again (the session installs it), then steps 3 and 4 with their restart left out, and
-# image-pull with the RedisDown rule left out of Prometheus (its alert path must fail, naming the rule).
-.venv/bin/python -m pytest -m mutation -k "step3 or step4 or redisdown_rule" --junitxml=reports/junit-mutation.xml || status=1
-# The game-day page from this run's artifacts, checked in headless Chromium; screenshot in reports/report.png.
-.venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml || status=1
-# The two-node kind cluster (pytest-kind, offline node image; scripts/test-kind.sh): its self-tests, the system
-# installed fresh (the names tests install it: verify only reads) and verified, and the two experiments that need a
-# real node (oom, Node Issues); journals in reports/chaos-kind. Then the cluster is deleted and docker stopped.
+# The two-node kind cluster (pytest-kind, offline node image; scripts/test-kind.sh), a separate cluster in docker,
+# beside the local stages: its self-tests, the system installed fresh (the names tests install it: verify only reads)
+# and verified, and the two experiments that need a real node (oom, Node Issues); journals in reports/chaos-kind.
+# Then the cluster is deleted and docker stopped.
+stage_background kind \
 bash scripts/test-kind.sh -m "cluster or system or verify or chaos" \
     -k "test_capabilities or test_names or test_verify.py or oom_killed or not_ready_node" \
-    --chaos-journals=reports/chaos-kind || status=1
-exit $status
+    --chaos-journals=reports/chaos-kind
+# The profile round trip runs after the runbook-profile experiments, next to the stock ones: the first OOM fix
+# right after a round trip once failed with Helm's "stalled resources" (not yet understood; see issue 10's note).
+stage tests \
+.venv/bin/python -m pytest -m "unit or cluster or system or verify or runbook or chaos" \
+    --deselect tests/system/test_profiles.py --junitxml=reports/junit-tests.xml
+# The second system, with the Bitnami chart's defaults (auth, AOF only, no maxmemory, slim clients): its own
+# system tests, the gate's findings on it, verify on six broken states of it, and verify on it healthy.
+stage bitnami \
+.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
+    --junitxml=reports/junit-bitnami.xml
+stage profiles \
+.venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml
+stage stock \
+.venv/bin/python -m pytest -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
+    --junitxml=reports/junit-stock.xml
+# The runbook's profile again (the session installs it), then steps 3 and 4 with their restart left out, and
+# image-pull with the RedisDown rule left out of Prometheus (its alert path must fail, naming the rule).
+stage mutation \
+.venv/bin/python -m pytest -m mutation -k "step3 or step4 or redisdown_rule" --junitxml=reports/junit-mutation.xml
+# The kind stage's end (its log's tail printed if it failed), so that the report shows its time too.
+stage_wait
+# The game-day page from this run's artifacts, checked in headless Chromium; screenshot in reports/report.png.
+stage report-page \
+.venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml
+stages_end

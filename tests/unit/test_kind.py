@@ -225,8 +225,10 @@ def test_workflow_runs_the_offline_stages_script_and_selection_with_the_publishe
     assert run.endswith(f"--kind-node-image {config.PUBLISHED_NODE_IMAGE}")
     # The kind stage of scripts/test.sh: its arguments to test-kind.sh, all of them, in the workflow's command.
     test_sh = (ROOT / "scripts" / "test.sh").read_text()
-    stage = test_sh[test_sh.index("bash scripts/test-kind.sh") :].split("|| status")[0]
-    offline_args = " ".join(stage.replace("\\\n", " ").split()).removeprefix("bash scripts/test-kind.sh ")
+    lines = test_sh[test_sh.index("bash scripts/test-kind.sh") :].splitlines()
+    end = next(i for i, line in enumerate(lines) if not line.endswith("\\"))  # the command's last line
+    stage = " ".join(line.removesuffix("\\") for line in lines[: end + 1]).split("|| status")[0]
+    offline_args = " ".join(stage.split()).removeprefix("bash scripts/test-kind.sh ")
     assert f"bash scripts/test-kind.sh {offline_args} --kind-node-image" in run
 
 

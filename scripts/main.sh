@@ -13,11 +13,20 @@ bash scripts/setup.sh
 source scripts/env.sh
 .venv/bin/python -m fixtures.cluster up
 mkdir -p reports
+# Cells for the experiments (pytest-xdist workers, README "Cells"): three on this project's machines (2 cores).
+CELLS=3
+# The two-node kind cluster, a separate cluster in docker, beside the local stages: self-tests, system, verify, oom
+# and Node Issues (journals in reports/chaos-kind; its output in reports/logs/kind.log).
+stage_background kind \
+bash scripts/test-kind.sh -m "cluster or system or verify or chaos" -k "test_capabilities or test_names or test_verify.py or oom_killed or not_ready_node" \
+    --chaos-journals=reports/chaos-kind "$@"
 stage runbook \
 .venv/bin/python -m pytest -m "system or runbook" --deselect tests/system/test_profiles.py \
     --junitxml=reports/junit-runbook.xml "$@"
+# Every experiment on the runbook's profile, then every one with the runbook's recovery left out (it must end not
+# recovered), in cells side by side; what changes something every cell shares runs alone.
 stage chaos \
-.venv/bin/python -m pytest -m chaos --junitxml=reports/junit-chaos.xml "$@"
+.venv/bin/python -m pytest -n "$CELLS" -m "chaos or mutation" --junitxml=reports/junit-chaos.xml "$@"
 # The Bitnami-shaped system: its defaults, the gate's findings on it (reports/runbook-bitnami/), verify on it
 # broken six ways and healthy.
 stage bitnami \
@@ -29,17 +38,12 @@ stage profiles \
 stage stock \
 .venv/bin/python -m pytest -m chaos --profile stock -k "not any_invalid and not interrupt" \
     --junitxml=reports/junit-stock.xml "$@"
-# Every experiment with the runbook's recovery left out must end not recovered (runbook profile again).
-stage mutation \
-.venv/bin/python -m pytest -m mutation --junitxml=reports/junit-mutation.xml "$@"
 stage verify \
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@"
+# The kind stage's end first: the benchmark measures latencies, and nothing else may load the machine then.
+stage_wait
 stage benchmark \
 .venv/bin/python -m checks.benchmark --runs 3
-# The two-node kind cluster: self-tests, system, verify, oom and Node Issues (journals in reports/chaos-kind).
-stage kind \
-bash scripts/test-kind.sh -m "cluster or system or verify or chaos" -k "test_capabilities or test_names or test_verify.py or oom_killed or not_ready_node" \
-    --chaos-journals=reports/chaos-kind "$@"
 stage report-page \
 .venv/bin/python -m pytest -m report --junitxml=reports/junit-report.xml "$@"
 stage report \

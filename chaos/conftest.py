@@ -35,8 +35,14 @@ def chaos_run_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     run_id = worker_input(request.config).get(CHAOS_RUN_ID) or journal.run_id()  # one folder for every cell
     run_dir = (Path(base) if base else REPORTS / "chaos") / run_id
     yield run_dir
-    if run_dir.exists():
-        print(f"\nchaos journal: {journal.render_summary(run_dir)}")
+    for folder in (run_dir, mutation_dir(run_dir)):
+        if folder.exists():
+            print(f"\nchaos journal: {journal.render_summary(folder)}")
+
+
+def mutation_dir(run_dir: Path) -> Path:
+    """Where the mutation tests of a run keep their journals: a run of their own, next to the experiments'."""
+    return run_dir.with_name(f"{run_dir.name}-mutation")
 
 
 @pytest.fixture
@@ -47,6 +53,7 @@ def run_chaos(
     profile: Profile,
     record_property: Callable[[str, object], None],
     cluster_lock: ClusterLock,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., dict[str, Any]]]:
     """Run one experiment file through chaoslib against the target; journal it. After Ctrl-C the experiment's
     rollback has run (or its record is kept, if interrupted again) and the session stops: no next fault."""
@@ -72,7 +79,8 @@ def run_chaos(
             {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}
             for key in lacking_on(profile, mode)
         ]
-        path = journal.write(chaos_run_dir, name or mode, result, row)
+        folder = mutation_dir(chaos_run_dir) if request.node.get_closest_marker("mutation") else chaos_run_dir
+        path = journal.write(folder, name or mode, result, row)
         for key, value in junit_properties(row, path).items():  # a CI server's test view shows these
             record_property(f"{name or mode}.{key}", value)
         if result.get("status") == "aborted" and result.get("refused"):

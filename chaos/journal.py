@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -146,22 +147,29 @@ def keys_lost_text(row: dict[str, Any]) -> str:
 def write(run_dir: Path, mode: str, journal: dict[str, Any], row: dict[str, Any]) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f"{mode}.json"
-    path.write_text(json.dumps({"summary": row, "chaostoolkit_journal": journal}, indent=2, default=str))
+    _write_whole(path, json.dumps({"summary": row, "chaostoolkit_journal": journal}, indent=2, default=str))
     return path
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write `path` at once (a temporary file renamed): cells write and read the same run folder side by side."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def render_summary(run_dir: Path) -> Path:
     """summary.md and summary.json, rendered from the per-experiment journals in `run_dir`."""
     rows = [json.loads(p.read_text())["summary"] for p in sorted(run_dir.glob("*.json")) if p.name != "summary.json"]
-    (run_dir / "summary.json").write_text(json.dumps(rows, indent=2))
+    _write_whole(run_dir / "summary.json", json.dumps(rows, indent=2))
     lines = [
         f"# Chaos run {run_dir.name}",
         "",
         f"Escalation threshold (runbook): {ESCALATION_S // 60} minutes from failure to restored.",
         "",
         "| mode | verdict | status | detect s | recover s | fault to verified s | within 15 min "
-        "| client outage s | keys lost | wall s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| client outage s | keys lost | wall s | overhead s | cell |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         outage = ", ".join(f"{k} {v}" for k, v in (r.get("client_outage_s") or {}).items())
@@ -171,7 +179,7 @@ def render_summary(run_dir: Path) -> Path:
             f"| {r['mode']}{mutation} | {r.get('verdict')} | {r['status']}{failed}"
             f" | {r['time_to_detect_s']} | {r['time_to_recover_s']} | {r.get('fault_to_verified_s')}"
             f" | {'yes' if r['within_escalation'] else 'no'} | {outage} | {keys_lost_text(r)}"
-            f" | {r['wall_s']} |"
+            f" | {r['wall_s']} | {_or_not_measured(r.get('overhead_s'))} | {r.get('cell') or 'not recorded'} |"
         )
     lines += profile_section(rows)
     lines += alert_section(rows)
@@ -187,8 +195,12 @@ def render_summary(run_dir: Path) -> Path:
         for note in r.get("notes") or []:
             lines.append(f"- {r['mode']}: {note}")
     path = run_dir / "summary.md"
-    path.write_text("\n".join(lines) + "\n")
+    _write_whole(path, "\n".join(lines) + "\n")
     return path
+
+
+def _or_not_measured(value: Any) -> str:
+    return "not measured" if value is None else str(value)
 
 
 def alert_section(rows: list[dict[str, Any]]) -> list[str]:

@@ -36,7 +36,7 @@ stage bitnami \
 stage profiles \
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml "$@"
 stage stock \
-.venv/bin/python -m pytest -m chaos --profile stock -k "not any_invalid and not interrupt" \
+.venv/bin/python -m pytest -n "$CELLS" -m chaos --profile stock -k "not any_invalid and not interrupt" \
     --junitxml=reports/junit-stock.xml "$@"
 stage verify \
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@"

@@ -51,7 +51,7 @@ stage bitnami \
 stage profiles \
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml
 stage stock \
-.venv/bin/python -m pytest -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
+.venv/bin/python -m pytest -n "$CELLS" -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
     --junitxml=reports/junit-stock.xml
 # The kind stage's end (its log's tail printed if it failed), so that the report shows its time too.
 stage_wait

@@ -260,10 +260,14 @@ def _installed(
             )
         yield sut_install.InstallReport(installed=False, seconds=0.0)
         return
+    # Undo every fault a killed chaos run left on this cell (its undo record says what was there) before anything
+    # else runs, alone: a record may be of a cluster-wide fault. The first cell also repairs cells no worker drives.
+    permit = safety.authorize(target)
+    also, before_cells = _cells_not_driven(request.config, names), cell_of(request.config) == 0
+    if runner.pending_repairs(permit, also, before_cells):
+        with cluster_lock.hold(exclusive=True, what=f"repairing what a killed run left ({what})"):
+            runner.repair(permit, also, before_cells)
     with cluster_lock.hold(exclusive=False, what=f"installing {what}"):
-        # Undo every fault a killed chaos run left on this cell (its undo record says what was there) before anything
-        # else runs; the first cell also repairs cells no worker of this run drives.
-        runner.repair(safety.authorize(target), also=_cells_not_driven(request.config, names))
         try:
             report = install()
             sut_install.ensure_baseline_sentinels(cluster, names)

@@ -35,14 +35,11 @@ def chaos_run_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     run_id = worker_input(request.config).get(CHAOS_RUN_ID) or journal.run_id()  # one folder for every cell
     run_dir = (Path(base) if base else REPORTS / "chaos") / run_id
     yield run_dir
-    for folder in (run_dir, mutation_dir(run_dir)):
+    if worker_input(request.config):
+        return  # a pytest-xdist worker: the controller renders the summaries once every cell has written its journals
+    for folder in (run_dir, journal.mutation_dir(run_dir)):
         if folder.exists():
             print(f"\nchaos journal: {journal.render_summary(folder)}")
-
-
-def mutation_dir(run_dir: Path) -> Path:
-    """Where the mutation tests of a run keep their journals: a run of their own, next to the experiments'."""
-    return run_dir.with_name(f"{run_dir.name}-mutation")
 
 
 @pytest.fixture
@@ -79,7 +76,7 @@ def run_chaos(
             {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}
             for key in lacking_on(profile, mode)
         ]
-        folder = mutation_dir(chaos_run_dir) if request.node.get_closest_marker("mutation") else chaos_run_dir
+        folder = journal.mutation_dir(chaos_run_dir) if request.node.get_closest_marker("mutation") else chaos_run_dir
         path = journal.write(folder, name or mode, result, row)
         for key, value in junit_properties(row, path).items():  # a CI server's test view shows these
             record_property(f"{name or mode}.{key}", value)
@@ -99,7 +96,8 @@ def run_chaos(
         return  # an interrupted rollback keeps its record for the next run: do not fight the user's Ctrl-C
     for mode, record in records.pending(chaos_permit.cluster, chaos_permit.target.names.namespace).items():
         log.info(f"UNDO again {mode}: its record is still pending after the experiment")
-        runner.undo_record(chaos_permit, mode, record)
+        with cluster_lock.hold(exclusive=MODES[mode].shares is not None, what=f"undoing {mode} again"):
+            runner.undo_record(chaos_permit, mode, record)
 
 
 def junit_properties(row: dict[str, Any], path: Path) -> dict[str, object]:

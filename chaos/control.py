@@ -38,7 +38,7 @@ def before_experiment_control(context: dict[str, Any], configuration: dict[str, 
         raise InterruptExecution(str(exc)) from None
     log.info("PERMIT context %s (%s): %s", permit.cluster.context, permit.cluster.server, permit.reason)
     try:
-        runner.repair(permit)
+        runner.repair(permit, before_cells=False)  # this system's own: other cells may be running
     except Exception as exc:
         run.close()
         context["rollbacks"] = []  # this run changed nothing; the record of the earlier one stays for next time

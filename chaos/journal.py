@@ -158,6 +158,11 @@ def _write_whole(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+def mutation_dir(run_dir: Path) -> Path:
+    """Where the mutation tests of a run keep their journals: a run of their own, next to the experiments'."""
+    return run_dir.with_name(f"{run_dir.name}-mutation")
+
+
 def render_summary(run_dir: Path) -> Path:
     """summary.md and summary.json, rendered from the per-experiment journals in `run_dir`."""
     rows = [json.loads(p.read_text())["summary"] for p in sorted(run_dir.glob("*.json")) if p.name != "summary.json"]

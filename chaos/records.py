@@ -2,8 +2,8 @@
 
 A record holds the prior state of exactly what its injection changes, so a later run (or
 `python -m chaos repair`) can restore it after a killed run. One ConfigMap, one key per failure mode and
-Redis namespace (`<namespace>.<mode>`: each cell keeps its own); a key without a namespace was written before cells
-and belongs to whichever system asks.
+Redis namespace (`<namespace>.<mode>`: each cell keeps its own). A key without a namespace was written before cells:
+only a repair outside a cell (`python -m chaos repair`, a run without pytest-xdist, the first cell) restores it.
 """
 
 from __future__ import annotations
@@ -46,33 +46,32 @@ def write(permit: Permit, mode: str, record: dict[str, Any]) -> None:
     body = {"metadata": {"name": UNDO_CONFIGMAP}, "data": {key(names.namespace, mode): json.dumps(record)}}
     try:
         permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, body)
+        return
     except ApiException as exc:
         if exc.status != 404:
             raise
+    try:
         permit.cluster.core.create_namespaced_config_map(UNDO_NAMESPACE, body)
+    except ApiException as exc:
+        if exc.status != 409:  # another cell created it first: add this record to it
+            raise
+        permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, body)
 
 
-def clear(permit: Permit, mode: str) -> None:
-    data = _data(permit.cluster)
-    for data_key in (key(permit.target.names.namespace, mode), mode):
-        if data_key in data:
-            patch = {"data": {data_key: None}}
-            permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, patch)
+def clear(permit: Permit, data_key: str) -> None:
+    """Drop the record under `data_key` (`key(namespace, mode)`, or a record's bare mode from before cells)."""
+    if data_key in _data(permit.cluster):
+        permit.cluster.core.patch_namespaced_config_map(UNDO_CONFIGMAP, UNDO_NAMESPACE, {"data": {data_key: None}})
 
 
 def pending(cluster: Cluster, namespace: str) -> dict[str, dict[str, Any]]:
     """Faults of the Redis in `namespace` whose undo never finished (a killed or interrupted run): mode -> record.
     Reads only."""
-    found = {}
-    for data_key, text in _data(cluster).items():
-        owner, mode = _split(data_key)
-        if owner in (None, namespace):
-            found[mode] = json.loads(text)
-    return found
+    return {mode: record for (owner, mode), record in pending_anywhere(cluster).items() if owner == namespace}
 
 
 def pending_anywhere(cluster: Cluster) -> dict[tuple[str | None, str], dict[str, Any]]:
-    """Every pending record, by (Redis namespace or None, mode). Reads only."""
+    """Every pending record, by (Redis namespace, or None for a key from before cells, mode). Reads only."""
     return {_split(data_key): json.loads(text) for data_key, text in _data(cluster).items()}
 
 

@@ -340,7 +340,9 @@ def verify(run: Run) -> dict[str, Any]:
 # ---------------------------------------------------------------- undo and repair
 
 
-def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Context | None = None) -> dict[str, Any]:
+def undo_record(
+    permit: Permit, mode_name: str, record: dict[str, Any], ctx: Context | None = None, data_key: str | None = None
+) -> dict[str, Any]:
     """Restore what `record` says, wait until healthy, read back and drop its sentinel keys, clear it: the
     seconds taken and how many sentinel keys the restored Redis lacks (None when the run wrote none).
 
@@ -358,7 +360,7 @@ def undo_record(permit: Permit, mode_name: str, record: dict[str, Any], ctx: Con
                 report = sentinel.check_set(client, record["sentinel_set"])
                 lost = report.lost if report.keys else SENTINEL_COUNT
                 sentinel.delete_set(client, record["sentinel_set"])
-        records.clear(permit, mode_name)
+        records.clear(permit, data_key or records.key(permit.target.names.namespace, mode_name))
     except KeyboardInterrupt:
         log.warning(
             "UNDO %s interrupted: its record stays in %s; the next run or `python -m chaos repair` restores it",
@@ -391,22 +393,40 @@ def undo(run: Run) -> dict[str, Any]:
     return {"undone": run.mode.name, **undone, **steps}
 
 
-def repair(permit: Permit, also: Callable[[str], bool] = lambda namespace: False) -> list[str]:
+def repair(
+    permit: Permit, also: Callable[[str], bool] = lambda namespace: False, before_cells: bool = True
+) -> list[str]:
     """Undo every fault a killed or interrupted run left on the permit's system (its record says what was there),
-    and on each other Redis namespace `also` accepts (a cell no worker drives now); the modes repaired."""
+    on each other Redis namespace `also` accepts (a cell no worker drives now) and, with `before_cells`, every record
+    written before cells (no namespace in its key); the modes repaired."""
     repaired = []
-    own = permit.target.names.namespace
     for (namespace, mode_name), record in records.pending_anywhere(permit.cluster).items():
-        if namespace not in (None, own) and not also(namespace):
+        if not _repairable(permit, namespace, also, before_cells):
             continue
         names = records.names_of(record, permit.target.names)
         cell_permit = replace(permit, target=replace(permit.target, names=names))
+        data_key = mode_name if namespace is None else records.key(namespace, mode_name)
         where = f"{mode_name} in ns {names.namespace}"
         log.info(f"REPAIR {where}: restoring what run {record.get('run_id')} changed (recorded {_when(record)})")
-        took = undo_record(cell_permit, mode_name, record)["seconds"]
+        took = undo_record(cell_permit, mode_name, record, data_key=data_key)["seconds"]
         log.info(f"REPAIR {where}: restored in {took:.0f}s: {', '.join(k for k in record if k not in _META)}")
         repaired.append(mode_name)
     return repaired
+
+
+def pending_repairs(permit: Permit, also: Callable[[str], bool], before_cells: bool) -> list[str]:
+    """What `repair` with these arguments would restore (reads only)."""
+    return [
+        mode
+        for (namespace, mode) in records.pending_anywhere(permit.cluster)
+        if _repairable(permit, namespace, also, before_cells)
+    ]
+
+
+def _repairable(permit: Permit, namespace: str | None, also: Callable[[str], bool], before_cells: bool) -> bool:
+    if namespace is None:
+        return before_cells
+    return namespace == permit.target.names.namespace or also(namespace)
 
 
 _META = {"mode", "run_id", "sentinel_set", "started_at", "redis_namespace", "clients"}

@@ -21,6 +21,7 @@ from chaos import records
 from chaos.target import Target
 from chaos.trials import interruptible
 from checks.verify_runner import REPO
+from fixtures.core import budgets
 from fixtures.core.kube import Cluster
 from fixtures.core.waits import Seen, wait_for
 
@@ -28,7 +29,8 @@ from fixtures.core.waits import Seen, wait_for
 pytestmark = [pytest.mark.chaos, pytest.mark.usefixtures("redis_system")]
 
 FIRST, SECOND = "oom", "network-policy"
-SESSION_BUDGET = 900
+# The child installs its cell and runs oom, each after the other cells' changes in progress (the cluster lock).
+SESSION_BUDGET = 900 + budgets.CELLS_LOCK_S
 
 
 def test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after(

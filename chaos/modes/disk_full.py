@@ -42,6 +42,8 @@ def refuse_a_volume_on_the_nodes_disk(cluster: Cluster, namespace: str, pod: str
 class DiskFull(FailureMode):
     name = "disk-full"
     title = "Persistent volume full"
+    # On the suite's clusters every local-path claim is a folder of one fixed-size filesystem: filling one fills all.
+    shares = "the filesystem every cell's claims are folders of (local-path)"
     runbook_section = "Issue: Persistent Volume Issues"
 
     def snapshot(self, ctx: Context) -> dict[str, Any]:

@@ -41,9 +41,10 @@ class NetworkPolicy(FailureMode):
 
     def symptom(self, ctx: Context) -> Seen:
         blocked = []
-        for client in ctx.names.clients:
+        for client, spelled in zip(ctx.names.clients, ctx.executor.runbook_names.clients, strict=False):
+            # Found by the runbook's spelling; the executor runs it against the client's own namespace (a cell's).
             execution = ctx.run(
-                ctx.command(f"kubectl exec -n {client.namespace} deployment/{client.deployment}"),
+                ctx.command(f"kubectl exec -n {spelled.namespace} deployment/{spelled.deployment}"),
                 timeout=budgets.CHAOS_CONNECTIVITY_TEST_S,
                 timeout_is_state=True,  # a hanging nc is recorded and not the symptom: detection polls on
             )

@@ -32,7 +32,8 @@ def chaos_permit(permit: Permit, redis_system: Any) -> Permit:
 def chaos_run_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     """This session's journal folder under --chaos-journals (default reports/chaos)."""
     base = request.config.getoption("chaos_journals")
-    run_id = worker_input(request.config).get(CHAOS_RUN_ID) or journal.run_id()  # one folder for every cell
+    given = request.config.getoption("chaos_run_name")
+    run_id = worker_input(request.config).get(CHAOS_RUN_ID) or given or journal.run_id()  # one folder for every cell
     run_dir = (Path(base) if base else REPORTS / "chaos") / run_id
     yield run_dir
     if worker_input(request.config):
@@ -60,6 +61,8 @@ def run_chaos(
         mode: str, name: str | None = None, alert_failure_expected: bool = False, **overrides: str
     ) -> dict[str, Any]:
         shares = MODES[mode].shares
+        if shares and request.node.get_closest_marker("alone") is None:
+            pytest.fail(f"{mode} changes {shares}: mark its test @pytest.mark.alone", pytrace=False)
         what = f"{name or mode} in ns {target.names.namespace}" + (f" (changes {shares})" if shares else "")
         try:
             with cluster_lock.hold(exclusive=shares is not None, what=what) as waited:
@@ -98,6 +101,25 @@ def run_chaos(
         log.info(f"UNDO again {mode}: its record is still pending after the experiment")
         with cluster_lock.hold(exclusive=MODES[mode].shares is not None, what=f"undoing {mode} again"):
             runner.undo_record(chaos_permit, mode, record)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest experiments first (a mutation run waits out its whole budget, the Ctrl-C test runs two sessions,
+    the config examples several experiments), so that cells end together instead of one running the tail alone.
+    Deterministic: every pytest-xdist worker must collect the same order."""
+    items.sort(key=_expected_length_rank)
+
+
+def _expected_length_rank(item: pytest.Item) -> int:
+    name = getattr(item, "originalname", item.name)
+    long_first = (
+        "test_experiment_fails_without_the_runbooks_recovery",
+        "test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after",
+        "test_any_invalid_config_is_detected_and_recovered",
+        "test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule",
+        "test_missing_image_tag_recovers_after_image_restored",
+    )
+    return long_first.index(name) if name in long_first else len(long_first)
 
 
 def junit_properties(row: dict[str, Any], path: Path) -> dict[str, object]:

@@ -25,10 +25,12 @@ def test_oom_killed_pod_recovers_after_limit_raised(run_chaos, profile: Profile)
     assert_outcome_on(profile, run_chaos("oom"))
 
 
+@pytest.mark.alone
 def test_full_data_disk_recovers_after_old_backups_cleaned(run_chaos, profile: Profile) -> None:
     assert_outcome_on(profile, run_chaos("disk-full"))
 
 
+@pytest.mark.alone
 def test_lost_claim_recovers_once_storage_class_restored_and_loss_is_measured(run_chaos, profile: Profile) -> None:
     row = run_chaos("pvc-loss")
     assert_outcome_on(profile, row)
@@ -49,6 +51,7 @@ def test_blocking_network_policy_recovers_after_policy_deleted(run_chaos, profil
     assert_outcome_on(profile, run_chaos("network-policy"))
 
 
+@pytest.mark.alone
 def test_not_ready_node_by_cordon_and_reschedule_measured_and_data_kept(
     run_chaos, profile: Profile, cluster: Cluster
 ) -> None:

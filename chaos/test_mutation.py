@@ -22,11 +22,14 @@ from fixtures.monitoring import stack
 pytestmark = pytest.mark.mutation
 
 
-@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize(
+    "mode", [pytest.param(name, marks=[pytest.mark.alone] if MODES[name].shares else []) for name in sorted(MODES)]
+)
 def test_experiment_fails_without_the_runbooks_recovery(run_chaos, mode: str) -> None:
     assert_not_recovered(run_chaos(mode, name=f"{mode}[without-recovery]", without_recovery="yes"))
 
 
+@pytest.mark.alone
 def test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule(
     run_chaos, chaos_permit: Permit, cluster_lock: ClusterLock
 ) -> None:

@@ -24,9 +24,15 @@ stage runbook \
 .venv/bin/python -m pytest -m "system or runbook" --deselect tests/system/test_profiles.py \
     --junitxml=reports/junit-runbook.xml "$@"
 # Every experiment on the runbook's profile, then every one with the runbook's recovery left out (it must end not
-# recovered), in cells side by side; what changes something every cell shares runs alone.
-stage chaos \
-.venv/bin/python -m pytest -n "$CELLS" -m "chaos or mutation" --junitxml=reports/junit-chaos.xml "$@"
+# recovered): those that change what every cell shares (marker `alone`) one at a time, the rest side by side in
+# cells. One run: both write to reports/chaos/$run.
+run=$(date -u +%Y%m%dT%H%M%SZ)
+stage chaos-alone \
+.venv/bin/python -m pytest -m "(chaos or mutation) and alone" --chaos-run-name "$run" \
+    --junitxml=reports/junit-chaos-alone.xml "$@"
+stage chaos-cells \
+.venv/bin/python -m pytest -n "$CELLS" -m "(chaos or mutation) and not alone" --chaos-run-name "$run" \
+    --junitxml=reports/junit-chaos.xml "$@"
 # The Bitnami-shaped system: its defaults, the gate's findings on it (reports/runbook-bitnami/), verify on it
 # broken six ways and healthy.
 stage bitnami \

@@ -37,12 +37,18 @@ stage tests \
 .venv/bin/python -m pytest -m "unit or cluster or system or verify or runbook" \
     --deselect tests/system/test_profiles.py --junitxml=reports/junit-tests.xml
 # Every experiment on the runbook's profile, and the mutation check (steps 3 and 4 with their restart left out;
-# image-pull with the RedisDown rule left out of Prometheus: its alert path must fail, naming the rule), side by
-# side in three cells (pytest-xdist; cell 0 is the system itself; README "Cells"). Node Issues, pvc-loss and the
-# rule's mutation change what every cell shares: each runs alone.
-stage chaos \
-.venv/bin/python -m pytest -n "$CELLS" -m "chaos or mutation" \
-    -k "not fails_without_the_runbooks_recovery or step3 or step4" --junitxml=reports/junit-chaos.xml
+# image-pull with the RedisDown rule left out of Prometheus: its alert path must fail, naming the rule). Those that
+# change what every cell shares (marker `alone`: Node Issues, pvc-loss, disk-full, the rule's mutation) run first,
+# one at a time; then the rest side by side in three cells (pytest-xdist; cell 0 is the system itself; README
+# "Cells"). One run: both write to reports/chaos/$run.
+run=$(date -u +%Y%m%dT%H%M%SZ)
+stage chaos-alone \
+.venv/bin/python -m pytest -m "(chaos or mutation) and alone" -k "not fails_without_the_runbooks_recovery" \
+    --chaos-run-name "$run" --junitxml=reports/junit-chaos-alone.xml
+stage chaos-cells \
+.venv/bin/python -m pytest -n "$CELLS" -m "(chaos or mutation) and not alone" \
+    -k "not fails_without_the_runbooks_recovery or step3 or step4" --chaos-run-name "$run" \
+    --junitxml=reports/junit-chaos.xml
 # The second system, with the Bitnami chart's defaults (auth, AOF only, no maxmemory, slim clients): its own
 # system tests, the gate's findings on it, verify on six broken states of it, and verify on it healthy.
 stage bitnami \

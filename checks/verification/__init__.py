@@ -1,7 +1,7 @@
 """The runbook's Verification section as checks: each reads the cluster and returns what it measured.
 
 Checks only read: API gets and lists, `pods/proxy` GET for a client's /metrics, and `pods/exec` for
-redis-cli read commands, redis-benchmark PINGs, nc, df and ls. Nothing here creates, patches or deletes
+redis-cli read commands (and its bounded --latency), nc, df and ls. Nothing here creates, patches or deletes
 an object. Redis's password is never read from a Secret: a command run inside the Redis pod
 authenticates from what the pod already has (its REDIS_PASSWORD_FILE or REDIS_PASSWORD), and nothing
 prints it.

@@ -1,5 +1,5 @@
 """Pure parsers of what the checks read: INFO, CLIENT LIST (and its connections grouped by client pod), Kubernetes
-memory quantities, client log lines reporting a Redis failure, and redis-benchmark's CSV p99 (redis-cli's own errors
+memory quantities, client log lines reporting a Redis failure, and redis-cli --latency's window (redis-cli's own errors
 are read in fixtures/core/redis_cli.py). Nothing here touches a cluster.
 """
 
@@ -61,10 +61,13 @@ def redis_error_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if REDIS_LOG_ERROR.match(line)]
 
 
-def benchmark_p99(csv: str) -> float:
-    """The worst p99 latency (ms) of redis-benchmark --csv output."""
-    lines = [line.replace('"', "").split(",") for line in csv.strip().splitlines()]
-    if len(lines) < 2 or "p99_latency_ms" not in lines[0]:
-        raise CheckError(f"redis-benchmark printed no latency table: {csv.strip()[:80]!r}")
-    p99 = lines[0].index("p99_latency_ms")
-    return max(float(row[p99]) for row in lines[1:])
+def latency_window(raw: str) -> tuple[int, int, float, int]:
+    """min, max (whole ms), avg (ms) and sample count of `redis-cli --latency --raw` output."""
+    fields = raw.strip().split()
+    try:
+        low, high, avg, samples = int(fields[0]), int(fields[1]), float(fields[2]), int(fields[3])
+    except (IndexError, ValueError):
+        raise CheckError(f"redis-cli --latency printed no min/max/avg/samples line: {raw.strip()[:80]!r}") from None
+    if len(fields) != 4 or samples < 1:
+        raise CheckError(f"redis-cli --latency printed no samples: {raw.strip()[:80]!r}")
+    return low, high, avg, samples

@@ -1,5 +1,5 @@
 """The pods the checks read and run programs in. RedisPod reads the Redis pod once and runs redis-cli (through
-fixtures/core/redis_cli.py, authenticating as the pod does), redis-benchmark and other read-only programs in it
+fixtures/core/redis_cli.py, authenticating as the pod does) and other read-only programs in it
 through kubectl exec; running_client_pods finds a client Deployment's Running pods.
 """
 

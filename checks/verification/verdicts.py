@@ -57,6 +57,16 @@ def persistence_files_verdict(
     return Measured(not problems, value, "; ".join(problems))
 
 
+def latency_verdict(low: int, high: int, avg: float, samples: int) -> Measured:
+    """The runbook's `redis-cli --latency` window judged by its average; the worst sample shown beside it."""
+    ok = avg <= budgets.LATENCY_AVG_MS
+    value = (
+        f"avg {avg:.2f} ms over {samples} PINGs in {budgets.LATENCY_WINDOW_S} s (min {low}, max {high} ms; "
+        f"budget avg {budgets.LATENCY_AVG_MS} ms)"
+    )
+    return Measured(ok, value, "" if ok else "Redis answers slowly: see the runbook's Performance Tips")
+
+
 def memory_verdict(used: int, maxmemory: int, limit: int) -> Measured:
     """Judged against maxmemory when set, else against the container limit; neither bounds Redis: FAIL."""
     mi = 2**20

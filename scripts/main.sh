@@ -30,14 +30,16 @@ run=$(date -u +%Y%m%dT%H%M%SZ)
 stage chaos-alone \
 .venv/bin/python -m pytest -m "(chaos or mutation) and alone" --chaos-run-name "$run" \
     --junitxml=reports/junit-chaos-alone.xml "$@"
+# The Bitnami-shaped system beside the cells, in its own namespaces: its defaults, the gate's findings on it
+# (reports/runbook-bitnami/), verify on it broken six ways (the full volume takes the cluster alone) and healthy.
+stage_background bitnami \
+.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
+    --junitxml=reports/junit-bitnami.xml "$@"
 stage chaos-cells \
 .venv/bin/python -m pytest -n "$CELLS" -m "(chaos or mutation) and not alone" --chaos-run-name "$run" \
     --junitxml=reports/junit-chaos.xml "$@"
-# The Bitnami-shaped system: its defaults, the gate's findings on it (reports/runbook-bitnami/), verify on it
-# broken six ways and healthy.
-stage bitnami \
-.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
-    --junitxml=reports/junit-bitnami.xml "$@"
+# The Bitnami stage ends here: the profile stages have not been tried beside it.
+stage_wait
 # The profile round trip, then the runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
 stage profiles \
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml "$@"
@@ -46,7 +48,7 @@ stage stock \
     --junitxml=reports/junit-stock.xml "$@"
 stage verify \
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@"
-# The kind stage's end first: the benchmark measures latencies, and nothing else may load the machine then.
+# The background stages' end first: the benchmark measures latencies, and nothing else may load the machine then.
 stage_wait
 stage benchmark \
 .venv/bin/python -m checks.benchmark --runs 3

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The test command: set up, bring the local cluster up (reused when already running), run the tests.
-# Without arguments: every marker on the runbook's profile, then system and verify on the Bitnami-shaped
-# system, the experiments and the mutation check (steps 3 and 4 without the runbook's restart; image-pull without
-# the RedisDown rule) in three cells side by side, the hidden-precondition check on the stock profile (oom,
-# bad-config, step6), report.html checked in
-# headless Chromium; the kind stage runs beside them from the start (its output in reports/logs/kind.log).
+# Without arguments: every marker on the runbook's profile; the experiments and the mutation check (steps 3 and 4
+# without the runbook's restart; image-pull without the RedisDown rule) in three cells side by side, with system and
+# verify on the Bitnami-shaped system beside them; the profile round trip; the hidden-precondition check on the stock
+# profile (oom, bad-config, step6); report.html checked in headless Chromium. The kind stage runs beside them from the
+# start (its output in reports/logs/kind.log).
 # Each stage is timed (scripts/stages.sh: reports/stages.tsv, a table at the end); one Ctrl-C lets the running stages
 # roll back and end, runs no further stage, and prints what was done and skipped (exit 130).
 # Extra arguments replace that and go to one pytest run, e.g. `bash scripts/test.sh -m unit`.
@@ -45,21 +45,24 @@ run=$(date -u +%Y%m%dT%H%M%SZ)
 stage chaos-alone \
 .venv/bin/python -m pytest -m "(chaos or mutation) and alone" -k "not fails_without_the_runbooks_recovery" \
     --chaos-run-name "$run" --junitxml=reports/junit-chaos-alone.xml
+# The second system, with the Bitnami chart's defaults (auth, AOF only, no maxmemory, slim clients): its own
+# system tests, the gate's findings on it, verify on six broken states of it, and verify on it healthy; in its own
+# namespaces, beside the cells (its one state that fills the shared volume filesystem takes the cluster alone).
+stage_background bitnami \
+.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
+    --junitxml=reports/junit-bitnami.xml
 stage chaos-cells \
 .venv/bin/python -m pytest -n "$CELLS" -m "(chaos or mutation) and not alone" \
     -k "not fails_without_the_runbooks_recovery or step3 or step4" --chaos-run-name "$run" \
     --junitxml=reports/junit-chaos.xml
-# The second system, with the Bitnami chart's defaults (auth, AOF only, no maxmemory, slim clients): its own
-# system tests, the gate's findings on it, verify on six broken states of it, and verify on it healthy.
-stage bitnami \
-.venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
-    --junitxml=reports/junit-bitnami.xml
+# The Bitnami stage ends here: the profile stages have not been tried beside it.
+stage_wait
 stage profiles \
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml
 stage stock \
 .venv/bin/python -m pytest -n "$CELLS" -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
     --junitxml=reports/junit-stock.xml
-# The kind stage's end (its log's tail printed if it failed), so that the report shows its time too.
+# The background stages' end (a failed one's log tail printed), so that the report shows their time too.
 stage_wait
 # The game-day page from this run's artifacts, checked in headless Chromium; screenshot in reports/report.png.
 stage report-page \

@@ -26,6 +26,7 @@ from checks.verification.parsing import connections_by_pod, parse_client_list, p
 from checks.verification.pods import running_client_pods
 from checks.verification.results import CheckError
 from checks.verify_runner import cluster_args, run_verify
+from fixtures.core.cells import ClusterLock
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RunbookNames
 from fixtures.core.options import system_name
@@ -231,13 +232,16 @@ class BrokenState:
     make: Callable[[Cluster, RunbookNames], Any]
     check: str  # the check that must fail (its name in the one-line failure)
     measured: str  # a regular expression the measured value must match
+    shares: str | None = None  # what else the state changes, beyond this system: held with the cluster lock exclusive
 
 
 CONNECTED = "both applications connected"
+# Every claim here is a folder of one local-path filesystem: filling one fills the cells' too (chaos's disk-full).
+LOCAL_PATH = "the filesystem every cell's claims are folders of (local-path)"
 BROKEN_STATES = (
     BrokenState("auth wrong", client_password_wrong, CONNECTED, r"not connected: agent-bruno"),
     BrokenState("AOF off", aof_off, "AOF or RDB persistence enabled", r"appendonly=no"),
-    BrokenState("PVC full", data_volume_full, "/data has free space", r"\b0% free"),
+    BrokenState("PVC full", data_volume_full, "/data has free space", r"\b0% free", shares=LOCAL_PATH),
     BrokenState("client cannot reach redis", client_egress_blocked, CONNECTED, r"not connected: agent-bruno"),
     BrokenState("redis OOM-restarted", redis_oom_restarted, "redis container not OOMKilled", r"OOMKilled"),
     BrokenState("networkpolicy blocking", redis_policy_blocks_clients, CONNECTED, r"agent-bruno.*homepage-api"),
@@ -263,10 +267,18 @@ def leftovers_removed_and_clients_restarted(
 
 @pytest.mark.parametrize("state", BROKEN_STATES, ids=lambda s: s.name)
 def test_verify_fails_in_one_line_naming_check_value_and_line(
-    state: BrokenState, permit: Permit, names: RunbookNames, tmp_path: Path, record_property: Callable[..., None]
+    state: BrokenState,
+    permit: Permit,
+    names: RunbookNames,
+    cluster_lock: ClusterLock,
+    tmp_path: Path,
+    record_property: Callable[..., None],
 ) -> None:
     cluster = permit.cluster
-    with state.make(cluster, names):
+    what = f"verify's broken state {state.name!r} in ns {names.namespace}" + (
+        f" (changes {state.shares})" if state.shares else ""
+    )
+    with cluster_lock.hold(exclusive=state.shares is not None, what=what), state.make(cluster, names):
         run = run_verify(
             *cluster_args(cluster),
             "--system=bitnami",

@@ -106,6 +106,7 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "keys_written": verified.get("keys_written"),
         # read back after the undo restored what the fault changed: data kept even when recovery failed
         "keys_lost_after_restore": undo.get("keys_lost_after_restore"),
+        "health_after_undo": undo.get("health"),
         "alert_path": alerts.get("alert_path") or _alert_error(journal) or quiet.get("alert_path") or "not measured",
         **{key: alerts.get(key) for key in ALERT_FIELDS},
         "wall_s": round(wall_s, 1),

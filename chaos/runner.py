@@ -341,10 +341,20 @@ def verify(run: Run) -> dict[str, Any]:
 
 
 def undo_record(
-    permit: Permit, mode_name: str, record: dict[str, Any], ctx: Context | None = None, data_key: str | None = None
+    permit: Permit,
+    mode_name: str,
+    record: dict[str, Any],
+    ctx: Context | None = None,
+    data_key: str | None = None,
+    verified_since: float | None = None,
 ) -> dict[str, Any]:
     """Restore what `record` says, wait until healthy, read back and drop its sentinel keys, clear it: the
-    seconds taken and how many sentinel keys the restored Redis lacks (None when the run wrote none).
+    seconds taken, how health was confirmed and how many sentinel keys the restored Redis lacks (None when the
+    run wrote none).
+
+    `verified_since`: the run verified Redis with client logs clean since then. When every check still passes
+    over that same window, now including the undo, the undo disturbed nothing and health is confirmed at once;
+    otherwise a fresh window opens after the undo (the reconnect grace, then every check again).
 
     An interrupt while this runs leaves the record in place for the next run, and says so.
     """
@@ -354,7 +364,10 @@ def undo_record(
     lost = None
     try:
         failure_mode(mode_name).undo(ctx, record)
-        wait_until_verified(ctx, not_before=time.time())
+        health = "still verified: every check passes, client logs clean since the recovery"
+        if verified_since is None or steady_state_failures(ctx, verified_since):
+            health = "verified again, over a window opened after the undo"
+            wait_until_verified(ctx, not_before=time.time())
         if record.get("sentinel_set"):
             with through_service(ctx.cluster, ctx.names) as client:
                 report = sentinel.check_set(client, record["sentinel_set"])
@@ -371,7 +384,7 @@ def undo_record(
     finally:
         if own:
             ctx.executor.close()
-    return {"seconds": round(time.monotonic() - started, 1), "keys_lost_after_restore": lost}
+    return {"seconds": round(time.monotonic() - started, 1), "health": health, "keys_lost_after_restore": lost}
 
 
 def undo(run: Run) -> dict[str, Any]:
@@ -388,7 +401,8 @@ def undo(run: Run) -> dict[str, Any]:
             with through_service(run.ctx.cluster, run.ctx.names) as client:
                 sentinel.delete_set(client, run.set_id)
         return {"undone": None, "reason": "this run changed nothing that needs undoing", **steps}
-    undone = undo_record(run.permit, run.mode.name, record, run.ctx)
+    verified_since = run.recover_ended if run.recovered_at else None
+    undone = undo_record(run.permit, run.mode.name, record, run.ctx, verified_since=verified_since)
     log.info("UNDO mode=%s %s", run.mode.name, undone)
     return {"undone": run.mode.name, **undone, **steps}
 

@@ -14,8 +14,13 @@ from fixtures.core.pods import is_ready, wait_for_pod
 from fixtures.core.redis_client import through_service
 from fixtures.core.waits import Seen, wait_for
 from fixtures.sut.client_apps import client_reports_redis_up, wait_until_clients_see_redis
+from tests.system.marks import runbook_system_only
 
-pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+pytestmark = [
+    pytest.mark.system,
+    runbook_system_only("breaks and restores the runbook's own Redis (fixed names)"),
+    pytest.mark.usefixtures("redis_system"),
+]
 R = RUNBOOK
 RESTART_TIMEOUT = 120
 # Clients poll every 0.5 s with 1 s socket timeouts: an outage must show within this budget.

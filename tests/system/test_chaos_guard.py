@@ -27,8 +27,13 @@ from checks.verify_runner import REPO
 from fixtures.cluster import config as cluster_config
 from fixtures.core.kube import Cluster
 from tests.cluster import audit
+from tests.system.marks import runbook_system_only
 
-pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+pytestmark = [
+    pytest.mark.system,
+    runbook_system_only("checks the safety gate, whatever the system"),
+    pytest.mark.usefixtures("redis_system"),
+]
 
 CHAOS_CLI = str(Path(sys.executable).parent / "chaos")
 # Loopback's discard port: nothing listens, so any request to the kubeconfig's current context fails at once.

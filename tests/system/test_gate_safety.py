@@ -21,8 +21,13 @@ from checks.runbook.parser import parse_file
 from checks.verify_runner import REPO
 from fixtures.core.names import RUNBOOK as R
 from tests.cluster import audit
+from tests.system.marks import runbook_system_only
 
-pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+pytestmark = [
+    pytest.mark.system,
+    runbook_system_only("runs the gate's commands against the runbook's own Redis (fixed names)"),
+    pytest.mark.usefixtures("redis_system"),
+]
 
 ADVERSARIAL = REPO / "tests" / "data" / "adversarial-runbook.md"
 WITNESS = f"{R.data_dir}/gate-witness"

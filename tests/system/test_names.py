@@ -12,8 +12,13 @@ from fixtures.core.kube import Cluster
 from fixtures.core.names import RUNBOOK
 from fixtures.core.runbook_source import first_line_containing
 from fixtures.sut.fluxcd import HELMRELEASE_API
+from tests.system.marks import runbook_system_only
 
-pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+pytestmark = [
+    pytest.mark.system,
+    runbook_system_only("reads the runbook's names on the runbook's own system"),
+    pytest.mark.usefixtures("redis_system"),
+]
 R = RUNBOOK
 BRUNO, HOMEPAGE = R.clients
 

@@ -15,11 +15,16 @@ from checks.runbook.outcome import Outcome
 from checks.runbook.parser import parse, parse_file
 from fixtures.core.kube import Cluster
 from fixtures.core.runbook_source import RUNBOOK_PATH
+from tests.system.marks import runbook_system_only
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
 
-pytestmark = [pytest.mark.system, pytest.mark.usefixtures("redis_system")]
+pytestmark = [
+    pytest.mark.system,
+    runbook_system_only("checks the runbook's names against the cluster, whatever the system"),
+    pytest.mark.usefixtures("redis_system"),
+]
 
 
 def test_a_renamed_pod_in_the_runbook_is_reported_with_the_nearest_real_name(cluster: Cluster) -> None:

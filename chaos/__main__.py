@@ -2,6 +2,7 @@
 
 python -m chaos repair [--kubeconfig PATH] [--context NAME] [--allow-chaos-on NAME]
 python -m chaos list
+python -m chaos compare RUN_A RUN_B    (two runs' verdicts mode by mode; exit 1 when one differs)
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from chaos import records, runner, safety
+from chaos import compare, records, runner, safety
 from chaos.errors import ChaosError
 from chaos.modes import MODES
 from chaos.target import CONFIGURATION_ENV, Target
@@ -31,12 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         "--progress", action="store_true", help="print long waits' progress even when stderr is not a terminal"
     )
     sub.add_parser("list", help="the failure modes")
+    both = sub.add_parser("compare", help="two chaos runs' verdicts mode by mode (e.g. serial and in cells)")
+    both.add_argument("runs", nargs=2, type=Path, metavar="RUN", help="a run's folder, e.g. reports/chaos/<run>")
     args = parser.parse_args(argv)
     configure_cli_logging()
     if args.command == "list":
         for mode in MODES.values():
             print(f"{mode.name:<24} {mode.runbook_section}")
         return 0
+    if args.command == "compare":
+        return _compare(*args.runs)
     if args.progress or sys.stderr.isatty():
         show_progress()
     target = Target(
@@ -53,6 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"repaired: {', '.join(repaired)}")
     return 0
+
+
+def _compare(a: Path, b: Path) -> int:
+    try:
+        rows_a, rows_b = compare.rows_of(a), compare.rows_of(b)
+    except compare.NoRun as exc:
+        print(f"compare: {exc}", file=sys.stderr)
+        return 2
+    print(compare.render(a.name, b.name, rows_a, rows_b), end="")
+    return 0 if all(c.agrees for c in compare.compare(rows_a, rows_b)) else 1
 
 
 if __name__ == "__main__":

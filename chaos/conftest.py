@@ -103,7 +103,6 @@ def run_chaos(
             runner.undo_record(chaos_permit, mode, record)
 
 
-@pytest.hookimpl(trylast=True)  # after -m/-k deselection: the hands are dealt from what this run will run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest experiments first (a mutation run waits out its whole budget, the Ctrl-C test runs two sessions,
     the config examples several experiments), dealt across the cells' first hands, so that cells end together

@@ -4,8 +4,6 @@ alone."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -184,28 +182,3 @@ def test_the_longest_items_are_dealt_across_workers_first_hands() -> None:
 def test_dealing_keeps_the_order_without_workers_or_enough_items() -> None:
     assert dealt_to_workers(list("abcdef"), 1) == list("abcdef")
     assert dealt_to_workers(list("abcde"), 3) == list("abcde")  # xdist sends round-robin then
-
-
-ORDER_PROBE = """
-import pytest
-class Worker:
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_configure(self, config):
-        config.workerinput = {"workercount": 3, "workerid": "gw0"}
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_finish(self, session):
-        print("ORDER", " ".join(item.nodeid for item in session.items))
-pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "-m", "(chaos or mutation) and not alone",
-             "-k", "not fails_without_the_runbooks_recovery or step3 or step4"], plugins=[Worker()])
-"""
-
-
-def test_the_cells_first_hands_are_dealt_after_deselection() -> None:
-    # The chaos-cells stage's own selection, as a worker of three collects it: the two mutation runs (the longest)
-    # must open different workers' first hands (positions 0 and 2), not sit side by side in one.
-    repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-c", ORDER_PROBE], cwd=repo, capture_output=True, text=True, timeout=120)
-    line = next(line for line in proc.stdout.splitlines() if line.startswith("ORDER "))
-    order = line.split()[1:]
-    mutations = [i for i, nodeid in enumerate(order) if "fails_without_the_runbooks_recovery" in nodeid]
-    assert mutations == [0, 2], order

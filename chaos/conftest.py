@@ -15,8 +15,8 @@ from chaos import chaos_logger, errors, journal, records, runner, toolkit
 from chaos.modes import MODES
 from chaos.safety import Permit
 from chaos.target import Target
-from fixtures.core.cells import ClusterLock, dealt_to_workers
-from fixtures.core.options import CHAOS_RUN_ID, REPORTS, cell_count, worker_input
+from fixtures.core.cells import ClusterLock
+from fixtures.core.options import CHAOS_RUN_ID, REPORTS, worker_input
 from fixtures.sut.profiles import PRECONDITIONS, Profile
 
 log = chaos_logger(__name__)
@@ -103,13 +103,11 @@ def run_chaos(
             runner.undo_record(chaos_permit, mode, record)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest experiments first (a mutation run waits out its whole budget, the Ctrl-C test runs two sessions,
-    the config examples several experiments), dealt across the cells' first hands, so that cells end together
-    instead of one running the two longest and the tail alone. Deterministic: every pytest-xdist worker must collect
-    the same order."""
+    the config examples several experiments), so that cells end together instead of one running the tail alone.
+    Deterministic: every pytest-xdist worker must collect the same order."""
     items.sort(key=_expected_length_rank)
-    items[:] = dealt_to_workers(items, cell_count(config))
 
 
 def _expected_length_rank(item: pytest.Item) -> int:

@@ -13,7 +13,7 @@ import yaml
 
 from chaos import records
 from chaos.modes import MODES
-from fixtures.core.cells import ClusterLock, cell_of_worker, dealt_to_workers, lock_path
+from fixtures.core.cells import ClusterLock, cell_of_worker, lock_path
 from fixtures.core.names import BITNAMI, CELL_LIMIT, RUNBOOK, TooManyCells, cell_names, client_specs, every_cell
 from fixtures.monitoring.stack import SYSTEMS, prometheus_config
 from fixtures.sut.client_apps import render_clients
@@ -167,18 +167,3 @@ def test_a_shared_hold_is_never_upgraded(tmp_path: Path) -> None:
         lock.hold(exclusive=True, what="node"),
     ):
         pass
-
-
-def test_the_longest_items_are_dealt_across_workers_first_hands() -> None:
-    items = ["mut3", "mut4", "ctrl-c", "configs", "image-pull", "a", "b", "c", "d", "e", "f", "g", "h"]
-    dealt = dealt_to_workers(items, 3)
-    assert sorted(dealt) == sorted(items)
-    # xdist's first hand: two consecutive items per worker (13 // 3 // 4 < 2)
-    hands = [dealt[0:2], dealt[2:4], dealt[4:6]]
-    assert hands == [["mut3", "a"], ["mut4", "image-pull"], ["ctrl-c", "configs"]]
-    assert dealt[6:] == ["b", "c", "d", "e", "f", "g", "h"]
-
-
-def test_dealing_keeps_the_order_without_workers_or_enough_items() -> None:
-    assert dealt_to_workers(list("abcdef"), 1) == list("abcdef")
-    assert dealt_to_workers(list("abcde"), 3) == list("abcde")  # xdist sends round-robin then

@@ -7,7 +7,9 @@
 #   stages_end                    the table of stages, the job's wall time, the longest stage; exits
 #
 # Every stage prints a line when it starts and when it ends and adds a row to reports/stages.tsv (stage, seconds,
-# status: passed, failed, interrupted or skipped); the game-day report's "Where the time went" reads it.
+# status: passed, failed, interrupted or skipped, waited: the seconds the job itself waited on it: a foreground
+# stage's whole wall time, a background stage's time blocked in stage_wait; the stages with waited > 0 are the job's
+# critical path); the game-day report's "Where the time went" reads it.
 #
 # Ctrl-C: the terminal sends SIGINT to the script and to the foreground stage's command at once. The first one lets
 # that command end as it does on its own (pytest rolls its experiment back and stops) and runs no further stage:
@@ -45,12 +47,13 @@ _stages_woken=0         # the trap ran (cuts a `wait` short)
 _stages_fg=""           # the foreground stage now running
 _stages_busy_us=0       # microseconds in a foreground stage or waiting for one in the background
 _stages_names=() _stages_secs=() _stages_results=() _stages_notes=()
+_stages_path=()         # "stage Mm SSs" for each stage the job waited on (its critical path)
 _stages_bg_names=() _stages_bg_pids=() _stages_bg_t0=() _stages_bg_done=()
 _stages_tmp=""
 
 stages_begin() {
   mkdir -p "$(dirname "$STAGES_TSV")"
-  printf 'stage\tseconds\tstatus\n' >"$STAGES_TSV"
+  printf 'stage\tseconds\tstatus\twaited\n' >"$STAGES_TSV"
   export STAGES_JOB_STARTED
   if ! { true <&0; } 2>/dev/null; then exec </dev/null; fi  # a closed stdin: the stages' `<&0` would fail
   _stages_tmp=$(mktemp -d)
@@ -75,7 +78,7 @@ stage() {
   us=$((${EPOCHREALTIME//[!0-9]/} - t0))
   _stages_busy_us=$((_stages_busy_us + us))
   _stages_classify "$_stages_rc" "$t0" ""
-  _stages_record "$name" "$us" "$_stages_rc" ""
+  _stages_record "$name" "$us" "$_stages_rc" "" "$us"
 }
 
 stage_background() {
@@ -109,13 +112,14 @@ stage_wait() {
     log=$STAGES_LOGS/$name.log
     waited=${EPOCHREALTIME//[!0-9]/}
     _stages_wait_pid "${_stages_bg_pids[i]}"
-    _stages_busy_us=$((_stages_busy_us + ${EPOCHREALTIME//[!0-9]/} - waited))
+    waited=$((${EPOCHREALTIME//[!0-9]/} - waited))
+    _stages_busy_us=$((_stages_busy_us + waited))
     _stages_bg_done[i]=1
     end=""
     if [[ -r $_stages_tmp/$name.end ]]; then read -r end <"$_stages_tmp/$name.end" || true; fi
     [[ $end =~ ^[0-9]+$ ]] || end=${EPOCHREALTIME//[!0-9]/}
     _stages_classify "$_stages_rc" "${_stages_bg_t0[i]}" "$end"
-    _stages_record "$name" $((end - _stages_bg_t0[i])) "$_stages_rc" "in the background"
+    _stages_record "$name" $((end - _stages_bg_t0[i])) "$_stages_rc" "in the background" "$waited"
     if [[ $_stages_res == failed || $_stages_res == interrupted ]]; then
       echo "---- stage $name: the last 60 lines of $log ----"
       tail -n 60 "$log" || true
@@ -128,7 +132,7 @@ stage_wait() {
 stages_end() {
   stage_wait
   local total=$((${EPOCHREALTIME//[!0-9]/} - _stages_t0)) i longest="" longest_us=-1 outside time
-  local done=() skipped=() during="between stages" t_total t_outside t_longest done_s skipped_s
+  local done=() skipped=() during="between stages" t_total t_outside t_longest done_s skipped_s path_s
   echo
   printf '%-24s %10s  %s\n' stage "wall time" status
   for i in "${!_stages_names[@]}"; do
@@ -155,6 +159,8 @@ stages_end() {
     printf '; the longest stage: %s (%s)' "$longest" "$t_longest"
   fi
   printf '\n'
+  _stages_join path_s "${_stages_path[@]}"
+  echo "critical path (what the job waited on, in order): set-up and cluster up $t_outside, $path_s"
   if [[ -n $_stages_interrupted ]]; then
     if ((${#_stages_during[@]})); then
       _stages_join during "${_stages_during[@]}"
@@ -212,7 +218,7 @@ _stages_classify() {
 }
 
 _stages_record() {
-  local name=$1 us=$2 rc=$3 where=$4 note="" secs mmss
+  local name=$1 us=$2 rc=$3 where=$4 waited_us=$5 note="" secs waited mmss
   case $_stages_res in
     failed) _stages_status=1 note="exit $rc" ;;
     interrupted)
@@ -227,14 +233,19 @@ _stages_record() {
   if [[ -n $note ]]; then note=" ($note)"; fi
   _stages_names+=("$name") _stages_secs+=("$us") _stages_results+=("$_stages_res") _stages_notes+=("$note")
   _stages_seconds secs "$us"
-  printf '%s\t%s\t%s\n' "$name" "$secs" "$_stages_res" >>"$STAGES_TSV"
+  _stages_seconds waited "$waited_us"
+  if ((waited_us >= 500000)); then
+    _stages_mmss mmss "$waited_us"
+    _stages_path+=("$name $mmss")
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$name" "$secs" "$_stages_res" "$waited" >>"$STAGES_TSV"
   _stages_mmss mmss "$us"
   echo "stage $name: $_stages_res$note in $mmss"
 }
 
 _stages_skip() {
   _stages_names+=("$1") _stages_secs+=(0) _stages_results+=(skipped) _stages_notes+=("")
-  printf '%s\t0\tskipped\n' "$1" >>"$STAGES_TSV"
+  printf '%s\t0\tskipped\t0\n' "$1" >>"$STAGES_TSV"
   echo "stage $1: skipped (the job was interrupted)"
 }
 

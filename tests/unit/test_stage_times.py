@@ -49,6 +49,36 @@ def test_parse_names_the_bad_line(text: str, message: str) -> None:
         stage_times.parse(text)
 
 
+def test_parse_reads_what_the_job_waited_on_and_files_without_it() -> None:
+    text = "stage\tseconds\tstatus\twaited\ntests\t300\tpassed\t300\nkind\t700\tpassed\t12.5\n"
+    assert stage_times.parse(text) == [Stage("tests", 300.0, "passed", 300.0), Stage("kind", 700.0, "passed", 12.5)]
+    assert stage_times.parse(HEADER + "tests\t300\tpassed\n")[0].waited is None
+    with pytest.raises(ValueError, match="line 2: negative waited '-3'"):
+        stage_times.parse("stage\tseconds\tstatus\twaited\ntests\t300\tpassed\t-3\n")
+    with pytest.raises(ValueError, match="line 2: 3 fields, not 4"):
+        stage_times.parse("stage\tseconds\tstatus\twaited\ntests\t300\tpassed\n")
+
+
+def test_the_critical_path_lists_the_stages_waited_on_in_order(tmp_path: Path) -> None:
+    rows = "tests\t300\tpassed\t300\nkind\t700\tpassed\t0\nbitnami\t500\tpassed\t0\ncells\t600\tpassed\t600\n"
+    reports = tmp_path / "r"
+    reports.mkdir()
+    (reports / "stages.tsv").write_text("stage\tseconds\tstatus\twaited\n" + rows + "stock\t0\tskipped\t0\n")
+    assert [s.name for s in stage_times.critical_path(stage_times.read(reports) or [])] == ["tests", "cells"]
+    html = stage_times.section_html(reports, 1000.0, NO_JOB)
+    assert "Critical path (the stages the job waited on" in html
+    assert "tests 5m 00s, cells 10m 00s; set-up, cluster up and the gaps between stages 1m 40s." in html
+    assert "<td>11m 40s</td><td>passed</td><td>70 %</td><td>0m 00s</td>" in html  # kind, beside, not waited on
+    md = "\n".join(stage_times.section_markdown(reports, 1000.0, NO_JOB))
+    assert "| **kind** (longest) | 11m 40s | passed | 70 % | 0m 00s |" in md
+
+
+def test_an_older_file_says_the_critical_path_was_not_recorded(tmp_path: Path) -> None:
+    reports = write(tmp_path, "tests\t300\tpassed\n")
+    html = stage_times.section_html(reports, 400.0, NO_JOB)
+    assert "Critical path: not recorded" in html and "<td>not recorded</td>" in html
+
+
 def test_job_seconds_prefers_the_given_wall_time_then_the_job_start() -> None:
     assert stage_times.job_seconds(600.0, {"STAGES_JOB_STARTED": "100"}, now=1000.0) == 600.0
     assert stage_times.job_seconds(None, {"STAGES_JOB_STARTED": "100"}, now=1000.0) == 900.0
@@ -88,8 +118,8 @@ def test_the_section_gives_each_stage_its_share_and_marks_the_longest(tmp_path: 
     assert "<td>0m 01s</td><td>passed</td><td>&lt;1 %</td>" in html
     assert "up to this report: 60m 00s" in html and "Interrupted" not in html
     md = stage_times.section_markdown(reports, 3600.0, NO_JOB)
-    assert "| **tests** (longest) | 18m 00s | passed | 30 % |" in md
-    assert "| kind | 11m 30s | passed | 19 % |" in md
+    assert "| **tests** (longest) | 18m 00s | passed | 30 % | not recorded |" in md
+    assert "| kind | 11m 30s | passed | 19 % | not recorded |" in md
 
 
 def test_an_interrupted_job_shows_the_interrupted_and_the_skipped_stages(tmp_path: Path) -> None:

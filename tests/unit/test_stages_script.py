@@ -103,7 +103,7 @@ def test_ctrl_c_lets_the_stage_roll_back_and_runs_no_further_stage(tmp_path: Pat
     assert table_row(output, "two").split()[1:] == ["-", "skipped"]
     assert table_row(output, "one").endswith("interrupted (exit 2)")
     assert "interrupted during one: done: none; skipped: two" in output
-    assert rows(tmp_path)[0] == ["stage", "seconds", "status"]
+    assert rows(tmp_path)[0] == ["stage", "seconds", "status", "waited"]
     assert [(r[0], r[2]) for r in rows(tmp_path)[1:]] == [("one", "interrupted"), ("two", "skipped")]
 
 
@@ -158,3 +158,20 @@ def test_without_ctrl_c_a_failed_stage_fails_the_job_and_the_job_goes_on(tmp_pat
     assert "interrupted" not in output
     seconds = {r[0]: float(r[1]) for r in rows(tmp_path)[1:]}
     assert seconds["two"] >= 0.6 and seconds["bg"] < seconds["two"]  # bg ended long before stage_wait: not charged
+
+
+def test_the_critical_path_is_what_the_job_waited_on(tmp_path: Path) -> None:
+    """A background stage that outlasts the foreground ones is on the critical path for the time the job waited for
+    it at stage_wait; one that ended earlier is not."""
+    body = (
+        f"stage_background short {fake('short', 0)}\nstage_background long {fake('long', 1.5)}\n"
+        f"stage one {fake('one', 0.6)}\nstage_wait"
+    )
+    proc = start(tmp_path, job(tmp_path, body))
+    output = finish(proc)
+    assert proc.returncode == 0, output
+    waited = {r[0]: float(r[3]) for r in rows(tmp_path)[1:]}
+    assert waited["one"] >= 0.6 and waited["short"] == 0.0
+    assert 0.5 <= waited["long"] <= 1.5, waited  # 1.5 s long, of which one's 0.6 s ran beside it
+    path = next(line for line in output.splitlines() if line.startswith("critical path"))
+    assert ", one 0m 01s, long 0m 01s" in path and "short" not in path, path

@@ -16,7 +16,15 @@ from chaos.target import Target
 from fixtures.core.cells import ClusterLock, lock_path
 from fixtures.core.kube import Cluster, ClusterUnreachable, default_kubeconfig
 from fixtures.core.names import BITNAMI, CELL_LIMIT, RunbookNames, cell_names
-from fixtures.core.options import REPORTS, cell_count, cell_of, names_from_options, system_name, worker_input
+from fixtures.core.options import (
+    REPORTS,
+    cell_context,
+    cell_count,
+    cell_of,
+    names_from_options,
+    system_name,
+    worker_input,
+)
 from fixtures.core.waits import WaitTimeout
 from fixtures.kind import cluster as kind_cluster
 from fixtures.kind import config as kind_config
@@ -52,7 +60,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     session in one line (exit 4): no test can do anything without a cluster, so none is run to say it again.
     """
     path = request.config.getoption("kubeconfig")
-    context = request.config.getoption("context")
+    context = request.config.getoption("context") or cell_context(request.config)
     kind = None
     if path:
         kubeconfig = Path(path)
@@ -86,6 +94,12 @@ def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
     """Whether the suite installs (and switches profiles) here: on the cluster `fixtures.cluster up` made, and on
     the kind cluster --cluster kind made for this session. Changing it still needs the safety gate's permit."""
     return cluster.created_by_suite() or request.config.stash.get(KIND_MADE, False)
+
+
+@pytest.fixture(scope="session")
+def suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
+    """Whether the suite installs systems (and cells) on this session's cluster."""
+    return _suite_installs(request, cluster)
 
 
 def _kind_cluster(request: pytest.FixtureRequest) -> KindCluster:

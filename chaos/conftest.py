@@ -16,7 +16,7 @@ from chaos.modes import MODES
 from chaos.safety import Permit
 from chaos.target import Target
 from fixtures.core.cells import ClusterLock
-from fixtures.core.options import CHAOS_RUN_ID, REPORTS, worker_input
+from fixtures.core.options import CHAOS_RUN_ID, REPORTS, cell_contexts, worker_input
 from fixtures.sut.profiles import PRECONDITIONS, Profile
 
 log = chaos_logger(__name__)
@@ -73,7 +73,11 @@ def run_chaos(
             raise
         row = journal.summary_row(name or mode, result, time.monotonic() - started)
         row["profile"] = profile.name
-        row["cell"] = target.names.namespace
+        # With --cell-context every cluster is a cell and keeps the system's names: its context tells them apart.
+        row["cell"] = (
+            f"{target.context}/{target.names.namespace}" if cell_contexts(request.config) else target.names.namespace
+        )
+        row["context"] = target.context
         row["waited_for_other_cells_s"] = round(waited, 1)
         row["lacking_preconditions"] = [
             {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}
@@ -115,6 +119,7 @@ def _expected_length_rank(item: pytest.Item) -> int:
     long_first = (
         "test_experiment_fails_without_the_runbooks_recovery",
         "test_ctrl_c_rolls_back_the_current_experiment_and_injects_nothing_after",
+        "test_ctrl_c_under_cells_rolls_back_every_cell_and_injects_nothing_after",
         "test_any_invalid_config_is_detected_and_recovered",
         "test_an_experiment_that_keeps_redis_down_fails_without_the_redisdown_rule",
         "test_missing_image_tag_recovers_after_image_restored",

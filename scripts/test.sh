@@ -3,7 +3,7 @@
 # Without arguments: every marker on the runbook's profile; the experiments and the mutation check (steps 3 and 4
 # without the runbook's restart; image-pull without the RedisDown rule) in three cells side by side, with system and
 # verify on the Bitnami-shaped system beside them; the profile round trip; the hidden-precondition check on the stock
-# profile (oom, bad-config, step6); report.html checked in headless Chromium. The kind stage runs beside them from the
+# profile (oom, bad-config, step6) with the Ctrl-C test under cells beside it; report.html checked in headless Chromium. The kind stage runs beside them from the
 # start (its output in reports/logs/kind.log).
 # Each stage is timed (scripts/stages.sh: reports/stages.tsv, a table at the end); one Ctrl-C lets the running stages
 # roll back and end, runs no further stage, and prints what was done and skipped (exit 130).
@@ -53,15 +53,17 @@ stage_background bitnami \
     --junitxml=reports/junit-bitnami.xml
 stage chaos-cells \
 .venv/bin/python -m pytest -n "$CELLS" -m "(chaos or mutation) and not alone" \
-    -k "not fails_without_the_runbooks_recovery or step3 or step4" --chaos-run-name "$run" \
+    -k "(not fails_without_the_runbooks_recovery or step3 or step4) and not under_cells" --chaos-run-name "$run" \
     --junitxml=reports/junit-chaos.xml
 # The Bitnami stage ends here: the profile stages have not been tried beside it.
 stage_wait
 stage profiles \
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml
+# Beside them, on a fourth cell, the Ctrl-C test under cells: a `pytest -n 2` of its own on cells 4 and 5, SIGINT once
+# both have a fault in effect; every cell must roll back and be healthy (the stage's longest run, step6, is longer).
 stage stock \
-.venv/bin/python -m pytest -n "$CELLS" -m chaos --profile stock -k "oom_killed or bad_config_directive or step6" \
-    --junitxml=reports/junit-stock.xml
+.venv/bin/python -m pytest -n "$((CELLS + 1))" -m chaos --profile stock \
+    -k "oom_killed or bad_config_directive or step6 or under_cells" --junitxml=reports/junit-stock.xml
 # The background stages' end (a failed one's log tail printed), so that the report shows their time too.
 stage_wait
 # The game-day page from this run's artifacts, checked in headless Chromium; screenshot in reports/report.png.

@@ -13,7 +13,9 @@ import yaml
 
 from chaos import records
 from chaos.modes import MODES
+from fixtures.core import options
 from fixtures.core.cells import ClusterLock, cell_of_worker, lock_path
+from fixtures.core.kube import ClusterUnreachable, context_servers
 from fixtures.core.names import BITNAMI, CELL_LIMIT, RUNBOOK, TooManyCells, cell_names, client_specs, every_cell
 from fixtures.monitoring.stack import SYSTEMS, prometheus_config
 from fixtures.sut.client_apps import render_clients
@@ -50,6 +52,79 @@ def test_more_cells_than_the_monitoring_watches_are_refused_with_the_limit() -> 
 @pytest.mark.parametrize(("worker", "cell"), [(None, 0), ("master", 0), ("gw0", 0), ("gw3", 3)])
 def test_a_worker_drives_the_cell_of_its_number(worker: str | None, cell: int) -> None:
     assert cell_of_worker(worker) == cell
+
+
+class Options:
+    """What the option helpers read of a pytest config: its options and, in a worker, xdist's workerinput."""
+
+    def __init__(self, first_cell: int, workers: int | None, worker: str | None = None, **more: object) -> None:
+        self.values = {"first_cell": first_cell, "numprocesses": workers, **more}
+        if worker is not None:
+            self.workerinput = {"workerid": worker, "workercount": workers}
+
+    def getoption(self, name: str, default: object = None) -> object:
+        return self.values.get(name, default)
+
+
+@pytest.mark.parametrize(("first", "worker", "cell"), [(0, "gw1", 1), (3, "gw0", 3), (3, "gw2", 5), (2, None, 2)])
+def test_a_run_beside_another_drives_the_cells_from_first_cell(first: int, worker: str | None, cell: int) -> None:
+    assert options.cell_of(Options(first, 3, worker)) == cell  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("first", "workers"), [(4, 3), (-1, 2), (CELL_LIMIT, None)])
+def test_first_cell_past_the_cells_there_are_is_refused_saying_what_to_pass(first: int, workers: int | None) -> None:
+    with pytest.raises(TooManyCells, match=r"cells are numbered 0 to 5: pass --first-cell between 0 and"):
+        options.check_first_cell(Options(first, workers))  # type: ignore[arg-type]
+    options.check_first_cell(Options(CELL_LIMIT - (workers or 1), workers))  # type: ignore[arg-type]
+
+
+SERVERS = {"local": "https://10.222.0.1:6443", "kind": "https://127.0.0.1:41234", "alias": "https://10.222.0.1:6443"}
+
+
+@pytest.mark.parametrize(("worker", "context"), [("gw0", "local"), ("gw1", "kind"), (None, "local")])
+def test_with_cell_contexts_each_worker_drives_a_whole_cluster_as_cell_zero(worker: str | None, context: str) -> None:
+    config = Options(0, 2, worker, cell_context=["local", "kind"])
+    options.check_cell_contexts(config, SERVERS)  # type: ignore[arg-type]
+    assert options.cell_context(config) == context  # type: ignore[arg-type]
+    assert (options.cell_of(config), options.cell_count(config)) == (0, 1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("workers", "more", "message"),
+    [
+        (None, {"cell_context": ["local", "kind"]}, "2 --cell-context given: pass -n 2, one worker per cluster"),
+        (3, {"cell_context": ["local", "kind"]}, "pass -n 2"),
+        (
+            2,
+            {"cell_context": ["local", "prod"]},
+            "'prod' is not a context of the kubeconfig .it has: alias, kind, local",
+        ),
+        (2, {"cell_context": ["local", "alias"]}, "'local' and 'alias' are one cluster .API server https://10.222"),
+        (2, {"cell_context": ["local", "kind"], "context": "kind"}, "drop --context"),
+        (2, {"cell_context": ["local", "kind"], "first_cell": 2}, "drop --first-cell"),
+    ],
+)
+def test_cell_contexts_that_cannot_make_one_cell_per_cluster_are_refused_saying_what_to_pass(
+    workers: int | None, more: dict[str, object], message: str
+) -> None:
+    config = Options(int(more.pop("first_cell", 0)), workers, **more)  # type: ignore[arg-type]
+    with pytest.raises(options.BadCellContexts, match=message):
+        options.check_cell_contexts(config, SERVERS)  # type: ignore[arg-type]
+
+
+def test_a_kubeconfigs_contexts_and_their_servers_are_read_from_the_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "clusters": [{"name": "a", "cluster": {"server": "https://a:6443"}}],
+                "contexts": [{"name": "ctx-a", "context": {"cluster": "a"}}, {"name": "ctx-b", "context": {}}],
+            }
+        )
+    )
+    assert context_servers(path) == {"ctx-a": "https://a:6443", "ctx-b": ""}
+    with pytest.raises(ClusterUnreachable, match="cannot be read"):
+        context_servers(tmp_path / "missing")
 
 
 def test_a_worker_id_that_is_not_xdists_is_refused() -> None:

@@ -91,9 +91,15 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
 
 
 def _suite_installs(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
-    """Whether the suite installs (and switches profiles) here: on the cluster `fixtures.cluster up` made, and on
-    the kind cluster --cluster kind made for this session. Changing it still needs the safety gate's permit."""
-    return cluster.created_by_suite() or request.config.stash.get(KIND_MADE, False)
+    """Whether the suite installs (and switches profiles) here: on the cluster `fixtures.cluster up` made, on the
+    kind cluster --cluster kind made for this session, and on the one `python -m fixtures.kind up` made (a context
+    of it can be a cell). Changing it still needs the safety gate's permit."""
+    return _kind_made(request, cluster) or cluster.created_by_suite()
+
+
+def _kind_made(request: pytest.FixtureRequest, cluster: Cluster) -> bool:
+    """Whether this session's cluster is a kind cluster the suite made (here, or by `python -m fixtures.kind up`)."""
+    return request.config.stash.get(KIND_MADE, False) or cluster.made_by_kind_up()
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +127,7 @@ def target(request: pytest.FixtureRequest, cluster: Cluster, names: RunbookNames
         runbook=Path(request.config.getoption("runbook")).resolve(),
         names=names,
         allow_chaos_on=frozenset(request.config.getoption("allow_chaos_on")),
-        docker_host=_docker_host(request),
+        docker_host=_docker_host(request, cluster),
         # Where the suite installs the system it installs the monitoring stack with it: the page must be measured.
         alert_path="required" if _suite_installs(request, cluster) else "if-present",
     )
@@ -132,12 +138,12 @@ def _kind_settings(config: pytest.Config) -> KindSettings:
     return kind_settings(config.getoption("kind_node_image"), config.getoption("docker_host"))
 
 
-def _docker_host(request: pytest.FixtureRequest) -> str:
-    """The docker daemon whose containers are the kind nodes: --docker-host, else the one the kind cluster
-    --cluster kind made runs on (the suite's own docker for the offline node image), else docker's default ("")."""
+def _docker_host(request: pytest.FixtureRequest, cluster: Cluster) -> str:
+    """The docker daemon whose containers are the kind nodes: --docker-host, else the one a kind cluster the suite
+    made runs on (the suite's own docker for the offline node image), else docker's default ("")."""
     if request.config.getoption("docker_host"):
         return request.config.getoption("docker_host")
-    return _kind_settings(request.config).docker_host if request.config.stash.get(KIND_MADE, False) else ""
+    return _kind_settings(request.config).docker_host if _kind_made(request, cluster) else ""
 
 
 @pytest.fixture(scope="session")

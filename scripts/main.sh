@@ -35,10 +35,14 @@ stage chaos-alone \
 stage_background bitnami \
 .venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
     --junitxml=reports/junit-bitnami.xml "$@"
+# The mutation runs wait out their 180 s on purpose: on cells of their own (3 to 5) beside the experiments' (0 to 2).
+stage_background mutation \
+.venv/bin/python -m pytest -n "$CELLS" --first-cell "$CELLS" -m "mutation and not alone" --chaos-run-name "$run" \
+    --junitxml=reports/junit-mutation.xml "$@"
 stage chaos-cells \
-.venv/bin/python -m pytest -n "$CELLS" -m "(chaos or mutation) and not alone" --chaos-run-name "$run" \
+.venv/bin/python -m pytest -n "$CELLS" -m "chaos and not alone" --chaos-run-name "$run" \
     --junitxml=reports/junit-chaos.xml "$@"
-# The Bitnami stage ends here: the profile stages have not been tried beside it.
+# The Bitnami and mutation stages end here: the profile stages switch the cells' profile.
 stage_wait
 # The profile round trip, then the runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
 stage profiles \

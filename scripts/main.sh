@@ -40,15 +40,16 @@ stage_background mutation \
 .venv/bin/python -m pytest -n "$CELLS" --first-cell "$CELLS" -m "mutation and not alone" --chaos-run-name "$run" \
     --junitxml=reports/junit-mutation.xml "$@"
 stage chaos-cells \
-.venv/bin/python -m pytest -n "$CELLS" -m "chaos and not alone" --chaos-run-name "$run" \
+.venv/bin/python -m pytest -n "$CELLS" -m "chaos and not alone" -k "not under_cells" --chaos-run-name "$run" \
     --junitxml=reports/junit-chaos.xml "$@"
 # The Bitnami and mutation stages end here: the profile stages switch the cells' profile.
 stage_wait
-# The profile round trip, then the runbook's hidden preconditions: every mode on Flux's and the chart's defaults.
+# The profile round trip, then the runbook's hidden preconditions: every mode on Flux's and the chart's defaults,
+# and the Ctrl-C test under cells (its own `pytest -n 2` on cells 3 and 4, free once the mutation stage has ended).
 stage profiles \
 .venv/bin/python -m pytest -m system tests/system/test_profiles.py --junitxml=reports/junit-profiles.xml "$@"
 stage stock \
-.venv/bin/python -m pytest -n "$CELLS" -m chaos --profile stock -k "not any_invalid and not interrupt" \
+.venv/bin/python -m pytest -n "$CELLS" -m chaos --profile stock -k "not any_invalid and (not interrupt or under_cells)" \
     --junitxml=reports/junit-stock.xml "$@"
 stage verify \
 .venv/bin/python -m pytest -m verify --junitxml=reports/junit-verify.xml "$@"

@@ -28,8 +28,8 @@ class Comparison:
         return verdict_of(self.a) == verdict_of(self.b)
 
 
-def verdict_of(row: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    return str(row.get("verdict")), tuple(row.get("missing") or ())
+def verdict_of(row: dict[str, Any]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    return str(row.get("verdict")), tuple(row.get("missing") or ()), tuple(row.get("corrections") or ())
 
 
 def rows_of(run_dir: Path) -> dict[str, dict[str, Any]]:

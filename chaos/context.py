@@ -37,6 +37,7 @@ class Context:
     notes: list[str] = field(default_factory=list)  # where the time went, adaptations
     steps: list[Step] = field(default_factory=list)
     recording: bool = False
+    redis_version: str = ""  # INFO server's redis_version before the fault: recovery must bring back the same
 
     @property
     def cluster(self) -> Cluster:
@@ -104,15 +105,18 @@ class Context:
         runbook: str | None = None,
         why: str = "",
         timeout_is_state: bool = False,
-        adapted: list[str] | None = None,
+        corrected: list[str] | None = None,
         **kwargs: Any,
     ) -> Execution:
-        """Run `cmd`; `adapted` names changes the caller made to the runbook's text beyond the executor's."""
+        """Run `cmd`; `corrected` names what the caller changed in what the runbook's text does (beyond the
+        executor's mechanical adaptations): the verdict says the runbook needed it."""
         started_at = time.time()
         execution = self.executor.run(cmd, **kwargs)
-        adaptations = [change.what for change in execution.adaptations] + list(adapted or [])
+        adaptations = [change.what for change in execution.adaptations]
+        corrections = list(corrected or [])
         where = f"line {cmd.line}" if cmd.line else f"lever `{cmd.text[:60]}`"  # a lever has no runbook line
         self.notes.extend(f"{where}: {what}" for what in adaptations)
+        self.notes.extend(f"{where}: correction: {what}" for what in corrections)
         role = role_of(cmd)
         in_runbook = label == Label.RUNBOOK
         self._keep(
@@ -127,6 +131,7 @@ class Context:
                 started_at=started_at,
                 seconds=execution.seconds,
                 adaptations=adaptations,
+                corrections=corrections,
                 reason=execution.reason,
             )
         )

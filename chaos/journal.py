@@ -102,6 +102,8 @@ def summary_row(mode: str, journal: dict[str, Any], wall_s: float) -> dict[str, 
         "fault_to_verified_s": total,
         "within_escalation": total is not None and total <= ESCALATION_S,
         "client_outage_s": verified.get("client_outage_s"),
+        # every check of the verification registry, as `pytest -m verify` names it, from the verify phase's last round
+        "verification": verified.get("verification") or undo.get("verification") or [],
         "keys_lost": verified.get("keys_lost"),
         "keys_written": verified.get("keys_written"),
         # read back after the undo restored what the fault changed: data kept even when recovery failed
@@ -196,6 +198,8 @@ def render_summary(run_dir: Path) -> Path:
             lines.append(f"- {r['mode']}: {step_line(step)}")
         for missing in r.get("missing") or []:
             lines.append(f"- {r['mode']}: **runbook insufficient**, missing {missing}")
+        for correction in r.get("corrections") or []:
+            lines.append(f"- {r['mode']}: **corrected by the suite**, {correction}")
     lines += ["", "## Notes (adaptations, where the time went)", ""]
     for r in rows:
         for note in r.get("notes") or []:
@@ -269,7 +273,8 @@ def step_line(step: dict[str, Any]) -> str:
         text = f"[runbook-prose, {step['role']}] {where}says {said}; the suite ran `{step['ran']}`: {step['why']}"
     else:
         adapted = f" (adapted: {'; '.join(step['adaptations'])})" if step.get("adaptations") else ""
-        text = f"[runbook, {step['role']}] {where}{said}{adapted}"
+        corrected = f" (corrected: {'; '.join(step['corrections'])})" if step.get("corrections") else ""
+        text = f"[runbook, {step['role']}] {where}{said}{adapted}{corrected}; ran `{step['ran']}`"
     return f"{text} -> {step['outcome']} in {step['seconds']}s"
 
 

@@ -16,6 +16,7 @@ reason: a team's own cluster has its own pager), `off`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -106,10 +107,31 @@ def latest(events: list[AlertEvent], alertname: str, namespace: str) -> AlertEve
 
 
 def clients_down(cluster: Cluster, names: RunbookNames, start: float, end: float) -> Outage:
-    """The longest stretch in [start, end] during which every client of this Redis reported it down."""
+    """The longest stretch in [start, end] during which every client of this Redis reported it down.
+    AlertPathUnreadable when the samples cannot tell: an outage could hide where they are missing."""
     promql = f'max(redis_up{{job="redis-clients", redis_namespace="{names.namespace}"}})'
     series = query_range(cluster, promql, start, end, SCRAPE_S)
-    return longest_outage(series[0] if series else [], SCRAPE_S)
+    points = series[0] if series else []
+    unmeasured = uncovered(points, start, end)
+    if unmeasured:
+        raise AlertPathUnreadable(f"the clients' outage is not measured: {promql}: {unmeasured}")
+    return longest_outage(points, SCRAPE_S)
+
+
+def uncovered(points: list[tuple[float, float]], start: float, end: float) -> str | None:
+    """Why the samples in [start, end] cannot bound the clients' outage (pure); None when they can: a series, and no
+    stretch without a sample (at either end included) as long as the outage that must page."""
+    if not points:
+        return "no series in Prometheus for the window"
+    times = [start, *(at for at, _ in points), end]
+    gaps = [(a, b) for a, b in itertools.pairwise(times) if b - a >= budgets.REDIS_DOWN_MUST_PAGE_S]
+    if not gaps:
+        return None
+    a, b = max(gaps, key=lambda gap: gap[1] - gap[0])
+    return (
+        f"{len(points)} samples, none for {b - a:.0f} s (from {a - start:.0f} s into the window): an outage of "
+        f"{budgets.REDIS_DOWN_MUST_PAGE_S} s could hide there"
+    )
 
 
 def measure(

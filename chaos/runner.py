@@ -67,6 +67,7 @@ class Run:
     failed_phase: str | None = None
     alert_unmeasured: str | None = None  # why the alert path is not measured in this run (None: it is)
     alert_path: dict[str, Any] = field(default_factory=dict)  # what pager.measure found (also on failure)
+    verification: list[dict[str, Any]] = field(default_factory=list)  # every check's row, the verify phase's last round
 
     @property
     def permit(self) -> Permit:
@@ -195,8 +196,9 @@ def write_sentinels(run: Run) -> dict[str, Any]:
         run.sentinels_written = True
         with through_service(run.ctx.cluster, run.ctx.names) as client:
             sentinel.seed(client, run.set_id, SENTINEL_COUNT)
+            run.ctx.redis_version = str(client.info("server").get("redis_version", ""))
         run.outage_before = client_outage_seconds(run.ctx)
-        return {"sentinel_set": run.set_id, "keys": SENTINEL_COUNT}
+        return {"sentinel_set": run.set_id, "keys": SENTINEL_COUNT, "redis_version": run.ctx.redis_version}
 
     return _phase(run, "sentinels", body)
 
@@ -306,12 +308,12 @@ def verify(run: Run) -> dict[str, Any]:
         ctx = run.ctx
         budget = budgets.CHAOS_UNAIDED_S if run.without_recovery else budgets.CHAOS_RECOVER_S
         try:
-            wait_until_verified(ctx, not_before=run.recover_ended, timeout=budget)
+            wait_until_verified(ctx, not_before=run.recover_ended, timeout=budget, seen=run.verification)
         except WaitTimeout as exc:
             raise NotRecovered(f"verification still failing {budget}s after recovery: {exc}") from None
         run.recovered_at = time.time()
         with through_service(ctx.cluster, ctx.names) as client:
-            report = sentinel.check_set(client, run.set_id)
+            report = sentinel.check_set(client, run.set_id, expected_count=SENTINEL_COUNT)
         outage_after = client_outage_seconds(ctx)
         first_fix = first_fix_started([s.as_json() for s in ctx.steps])
         result = {
@@ -321,12 +323,13 @@ def verify(run: Run) -> dict[str, Any]:
             "verified_at": run.recovered_at,
             "escalation_threshold_s": budgets.ESCALATION_S,
             "keys_written": SENTINEL_COUNT,
-            "keys_lost": report.lost if report.keys else SENTINEL_COUNT,
+            "keys_lost": report.lost,
             "keys_changed": report.changed,
             "client_outage_s": {
                 k: round(outage_after.get(k, 0) - run.outage_before.get(k, 0), 1) for k in outage_after
             },
             "data_loss_expected": run.mode.data_loss_expected,
+            "verification": run.verification,
             "notes": list(ctx.notes),
         }
         log.info("VERIFY mode=%s %s", run.mode.name, result)
@@ -370,8 +373,8 @@ def undo_record(
             wait_until_verified(ctx, not_before=time.time())
         if record.get("sentinel_set"):
             with through_service(ctx.cluster, ctx.names) as client:
-                report = sentinel.check_set(client, record["sentinel_set"])
-                lost = report.lost if report.keys else SENTINEL_COUNT
+                report = sentinel.check_set(client, record["sentinel_set"], expected_count=SENTINEL_COUNT)
+                lost = report.lost
                 sentinel.delete_set(client, record["sentinel_set"])
         records.clear(permit, data_key or records.key(permit.target.names.namespace, mode_name))
     except KeyboardInterrupt:
@@ -394,6 +397,7 @@ def undo(run: Run) -> dict[str, Any]:
         "recovery_steps": [step.as_json() for step in run.ctx.steps],
         "notes": list(run.ctx.notes),
         "alert_path": run.alert_path,
+        "verification": run.verification,
     }
     record = records.pending(run.permit.cluster, run.permit.target.names.namespace).get(run.mode.name)
     if record is None or record.get("run_id") != run.ctx.run_id:

@@ -5,7 +5,10 @@
   with the line it comes from;
 - `lever`: something the runbook does not say at all (for this failure mode).
 
-A mode is **runbook sufficient** only when it recovered and no lever was needed.
+A mode is **runbook sufficient** only when it recovered, no lever was needed and every runbook command ran as
+written or only mechanically adapted (names mapped, placeholders filled, an interactive edit made a patch of the
+same values). A command the suite had to correct so that it does what the runbook means (a `correction`, with its
+line) makes the verdict **runbook sufficient with corrections**: the fix is not the runbook's as written.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Step:
     started_at: float = 0.0
     seconds: float = 0.0
     adaptations: list[str] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)  # changes to what the command does, not only how it runs
     reason: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -50,6 +54,7 @@ class Step:
 
 
 SUFFICIENT = "runbook sufficient"
+WITH_CORRECTIONS = "runbook sufficient with corrections"
 INSUFFICIENT = "runbook insufficient"
 NOT_RECOVERED = "not recovered"
 
@@ -59,10 +64,13 @@ def verdict(steps: list[dict[str, Any]], recovered: bool) -> dict[str, Any]:
     levers = [s for s in steps if s["label"] == Label.LEVER]
     prose = [s for s in steps if s["label"] == Label.PROSE]
     missing = list(dict.fromkeys(s["why"] or s["ran"] for s in levers))
-    name = NOT_RECOVERED if not recovered else INSUFFICIENT if levers else SUFFICIENT
+    corrections = [f"line {s['line']}: {what}" for s in steps for what in s.get("corrections") or []]
+    name = SUFFICIENT if not corrections else WITH_CORRECTIONS
+    name = NOT_RECOVERED if not recovered else INSUFFICIENT if levers else name
     return {
         "verdict": name,
         "missing": missing,
+        "corrections": corrections,
         "interpreted": [f"line {s['line']}: {s['runbook']!r} -> {s['ran']}" for s in prose],
     }
 

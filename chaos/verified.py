@@ -1,32 +1,20 @@
-"""Whether Redis is verified in a chaos run: every verification check of the runbook the experiments judge, the
-client-log window they judge it over, and the clients' own count of time without Redis."""
+"""Whether Redis is verified in a chaos run: every check of the verification registry (the one `pytest -m verify`
+runs), the client-log window they are judged over, and the clients' own count of time without Redis."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
 from chaos.context import Context
-from checks.verification.checks import (
-    client_logs_clean,
-    client_reaches_service,
-    client_reports_reachable,
-    clients_connected,
-    data_volume_has_room,
-    memory_within_limits,
-    persistence_enabled,
-    persistence_files_present,
-    pod_running_and_ready,
-    responds_to_ping,
-    statefulset_replicas_ready,
-)
 from checks.verification.logs import redis_ready_since
+from checks.verification.registry import Inputs, judged_in_chaos, not_judged_in_chaos
 from checks.verification.results import CheckError, CheckResult
 from fixtures.core import budgets
-from fixtures.core.names import Client
 from fixtures.core.waits import Seen, wait_for
 from fixtures.sut.client_apps import client_metrics
 
@@ -40,50 +28,63 @@ def clients_clean_since(ctx: Context, not_before: float | None) -> datetime:
     return max(ready, datetime.fromtimestamp(not_before + budgets.CLIENT_RECONNECT_GRACE_S, UTC))
 
 
-def steady_state_failures(ctx: Context, not_before: float | None = None) -> list[CheckResult]:
-    """Every verification check of the runbook; returns the ones that fail."""
-    names, cluster = ctx.names, ctx.cluster
+def _clients_since(ctx: Context, not_before: float | None) -> str:
+    """The client-log window as `pytest -m verify --clients-clean-since` takes it. Without a Ready Redis there is no
+    start: `redis-ready` makes each client's log check fail saying so."""
+    try:
+        return clients_clean_since(ctx, not_before).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except CheckError:
+        return "redis-ready"
 
-    def logs_clean(client: Client) -> CheckResult:
-        start = clients_clean_since(ctx, not_before)
-        if start > datetime.now(UTC):  # an empty window proves nothing: wait until it has begun
-            check = f"{client.deployment} logs free of redis errors"
-            return CheckResult(check, False, f"window opens at {start:%H:%M:%S}Z (reconnect grace)", 0)
-        return client_logs_clean(cluster, names, client, start.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
-    checks: list[Callable[[], CheckResult]] = [
-        lambda: pod_running_and_ready(cluster, names),
-        lambda: statefulset_replicas_ready(cluster, names),
-        lambda: responds_to_ping(cluster, names),
-        lambda: memory_within_limits(cluster, names),
-        lambda: clients_connected(cluster, names),
-        lambda: persistence_enabled(cluster, names),
-        lambda: persistence_files_present(cluster, names),
-        lambda: data_volume_has_room(cluster, names),
-        *[lambda c=c: client_reaches_service(cluster, names, c) for c in names.clients],
-        *[lambda c=c: client_reports_reachable(cluster, c) for c in names.clients],
-        *[lambda c=c: logs_clean(c) for c in names.clients],
+def verification(ctx: Context, not_before: float | None = None) -> list[CheckResult]:
+    """Every check of the verification registry (the list `pytest -m verify` runs), judged now with client logs
+    clean since `not_before` (plus the reconnect grace), and a SKIP row naming the phase that judges each of the
+    others. The version must be the one Redis ran before the fault (not judged before it is read)."""
+    names = ctx.names
+    inputs = Inputs(
+        ctx.cluster,
+        names,
+        ctx.runbook,
+        expected_version=ctx.redis_version or None,
+        clients_since=_clients_since(ctx, not_before),
+        prometheus=None,
+    )
+    cases = [
+        (check, client) for check in judged_in_chaos() for client in (names.clients if check.per_client else [None])
     ]
     # Side by side: each check is an API read or an exec into a pod, and waits on the cluster, not on this CPU.
-    with ThreadPoolExecutor(max_workers=min(8, len(checks)), thread_name_prefix="steady-state") as pool:
-        results = list(pool.map(_outcome, checks))
-    return [result for result in results if not result.ok]
+    with ThreadPoolExecutor(max_workers=min(8, len(cases)), thread_name_prefix="verification") as pool:
+        results = list(pool.map(lambda case: _outcome(case[0].id, lambda: case[0].run(inputs, case[1])), cases))
+    return results + not_judged_in_chaos()
 
 
-def _outcome(check: Callable[[], CheckResult]) -> CheckResult:
+def steady_state_failures(ctx: Context, not_before: float | None = None) -> list[CheckResult]:
+    """The checks of `verification` that fail now."""
+    return [result for result in verification(ctx, not_before) if not result.ok]
+
+
+def _outcome(check_id: str, check: Callable[[], CheckResult]) -> CheckResult:
     try:
         return check()
     except (CheckError, ApiException) as exc:
-        return CheckResult("check could not run", False, str(exc)[:120], 0)
+        return CheckResult(f"{check_id} could not run", False, str(exc)[:120], 0)
 
 
 def wait_until_verified(
-    ctx: Context, not_before: float | None = None, timeout: float = budgets.CHAOS_RECOVER_S
+    ctx: Context,
+    not_before: float | None = None,
+    timeout: float = budgets.CHAOS_RECOVER_S,
+    seen: list[dict[str, Any]] | None = None,
 ) -> float:
-    """Wait until every verification check passes (client logs clean since `not_before`); seconds waited."""
+    """Wait until every verification check passes (client logs clean since `not_before`); seconds waited. `seen`
+    gets every check's row of the last round (the passing one, or the last failing one at the timeout)."""
 
     def probe() -> Seen:
-        failing = steady_state_failures(ctx, not_before)
+        results = verification(ctx, not_before)
+        if seen is not None:
+            seen[:] = [result.as_row() for result in results]
+        failing = [result for result in results if not result.ok]
         return Seen(not failing, "; ".join(f"{r.check}: {r.value}" for r in failing)[:400])
 
     return wait_for(probe, timeout=timeout, interval=3, what="all runbook verification checks pass")

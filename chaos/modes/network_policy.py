@@ -17,6 +17,11 @@ NC_BLOCKED = ("refused", "timed out", "timeout")
 ONLY_OWN_NAMESPACE = [{"op": "replace", "path": "/spec/ingress/0/from", "value": [{"podSelector": {}}]}]
 
 
+def every_client_blocked(blocked: list[str], clients: int) -> bool:
+    """Every configured client's connectivity test said blocked; with no client there is nothing to show it."""
+    return clients > 0 and len(blocked) == clients
+
+
 def admits_no_namespace(policy: Any) -> bool:
     peers = [peer for rule in policy.spec.ingress or [] for peer in rule._from or []]
     return not any(peer.namespace_selector is not None for peer in peers)
@@ -40,6 +45,8 @@ class NetworkPolicy(FailureMode):
         return {"policy": ctx.names.network_policy}
 
     def symptom(self, ctx: Context) -> Seen:
+        if not ctx.names.clients:
+            return Seen(False, "no client configured: no connectivity test to show the block, not measured")
         blocked = []
         for client, spelled in zip(ctx.names.clients, ctx.executor.runbook_names.clients, strict=False):
             # Found by the runbook's spelling; the executor runs it against the client's own namespace (a cell's).
@@ -55,7 +62,7 @@ class NetworkPolicy(FailureMode):
         listed = ctx.run(ctx.command("kubectl get networkpolicies -n redis")).stdout
         policy_listed = ctx.names.network_policy in listed
         return Seen(
-            len(blocked) == len(ctx.names.clients) and policy_listed,
+            every_client_blocked(blocked, len(ctx.names.clients)) and policy_listed,
             f"clients blocked: {blocked}; policy listed: {policy_listed}",
         )
 

@@ -32,6 +32,18 @@ def schedulable(node: Any) -> bool:
     return node_ready(node) and not node.spec.unschedulable
 
 
+def node_row(kubectl_get_nodes: str, node: str) -> list[str]:
+    """The columns of `node`'s row in `kubectl get nodes` (NAME STATUS ...); [] when it has none."""
+    return next((row.split() for row in kubectl_get_nodes.splitlines() if row.split()[:1] == [node]), [])
+
+
+def node_shown_not_ready(kubectl_get_nodes: str, node: str) -> bool:
+    """`kubectl get nodes` shows `node` NotReady (alone or with SchedulingDisabled): another node's NotReady is not
+    this run's fault."""
+    row = node_row(kubectl_get_nodes, node)
+    return len(row) >= 2 and "NotReady" in row[1].split(",")
+
+
 class Node(FailureMode):
     name = "node"
     title = "Node Issues"
@@ -58,8 +70,11 @@ class Node(FailureMode):
     def symptom(self, ctx: Context) -> Seen:
         cmd = ctx.command("kubectl get nodes", after="Node Issues")
         execution = ctx.run(cmd)
-        shown = execution.exit_code == 0 and "NotReady" in execution.stdout
-        return Seen(shown, f"line {cmd.line}: {execution.stdout.strip()[-120:] or execution.stderr.strip()[-120:]}")
+        stopped = ctx.record["node"]
+        shown = execution.exit_code == 0 and node_shown_not_ready(execution.stdout, stopped)
+        row = " ".join(node_row(execution.stdout, stopped)) or f"no row for node {stopped}"
+        said = row if execution.exit_code == 0 else execution.stderr.strip()[-120:]
+        return Seen(shown, f"line {cmd.line}: {said}")
 
     def recover(self, ctx: Context) -> None:
         for cmd in ctx.runbook.under("Issue: Node Issues"):

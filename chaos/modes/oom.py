@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+
+from kubernetes.client.exceptions import ApiException
 
 from chaos import levers
 from chaos.context import Context
@@ -28,6 +31,25 @@ DROP_BALLAST = (
     "for i = 1, #keys, 1000 do redis.call('UNLINK', unpack(keys, i, math.min(i + 999, #keys))) end "
     "return #keys"
 )
+
+
+def oom_this_run(terminated_finished_at: datetime | None, injected_at: float) -> bool:
+    """A termination is this run's when it finished after the run began injecting: a container's lastState outlives
+    the fault that set it. The API keeps whole seconds, so the second the run began counts."""
+    return terminated_finished_at is not None and terminated_finished_at.timestamp() >= int(injected_at)
+
+
+def last_termination_finished_at(pod: Any) -> datetime | None:
+    """When the first container's last termination finished: the container the runbook's jsonpath reads."""
+    statuses = pod.status.container_statuses or []
+    terminated = statuses[0].last_state.terminated if statuses and statuses[0].last_state else None
+    return terminated.finished_at if terminated else None
+
+
+def _when(finished_at: datetime | None, this_run: bool) -> str:
+    if this_run:
+        return "after the injection"
+    return f"at {finished_at:%Y-%m-%d %H:%M:%S}, before this run" if finished_at else "at a time the API does not give"
 
 
 def ballast_prefix(run_id: str) -> str:
@@ -61,7 +83,18 @@ class Oom(FailureMode):
     def symptom(self, ctx: Context) -> Seen:
         cmd = ctx.command("lastState.terminated.reason", after="Step 1")
         out = ctx.run(cmd).stdout.strip()
-        return Seen(out == "OOMKilled", f"line {cmd.line} prints {out!r}")
+        if out != "OOMKilled":
+            return Seen(False, f"line {cmd.line} prints {out!r}")
+        # The runbook prints only the reason; when it happened, read from the API, says whether it is this fault.
+        try:
+            pod = ctx.cluster.core.read_namespaced_pod(ctx.names.pod, ctx.names.namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            return Seen(False, f"line {cmd.line} prints {out!r}; pod {ctx.names.pod} gone since")
+        finished_at = last_termination_finished_at(pod)
+        this_run = oom_this_run(finished_at, ctx.record["started_at"])
+        return Seen(this_run, f"line {cmd.line} prints {out!r} (terminated {_when(finished_at, this_run)})")
 
     def recover(self, ctx: Context) -> None:
         issue = "Issue: Pod OOMKilled"

@@ -82,8 +82,11 @@ class Executor:
         """The text to run for `cmd`, and every change made to the runbook's text."""
         text, changes = map_names(cmd.text, self.runbook_names, self.names)
         for name in cmd.placeholders:
-            value = (fill or {}).get(name) or self.live_value(name, namespace_of(text))
-            changes.append(Adaptation(f"placeholder <{name}> filled from live state", f"<{name}>", value))
+            if (fill or {}).get(name):
+                value, source = (fill or {})[name], "by the caller, from what it knows (not read from the cluster)"
+            else:
+                value, source = self.live_value(name, namespace_of(text))
+            changes.append(Adaptation(f"placeholder <{name}> filled {source}", f"<{name}>", value))
             text = text.replace(f"<{name}>", value)
         words = shlex.split(text)
         if words[:2] == ["kubectl", "edit"]:
@@ -104,16 +107,19 @@ class Executor:
             text = new
         return text, changes
 
-    def live_value(self, placeholder: str, namespace: str | None = None) -> str:
-        """Fill a runbook placeholder from the cluster's current state (in the command's namespace if it has one)."""
+    def live_value(self, placeholder: str, namespace: str | None = None) -> tuple[str, str]:
+        """Fill a runbook placeholder from the cluster's current state (in the command's namespace if it has one):
+        the value, and where it was read."""
         if placeholder == "node-name":
-            return self.cluster.core.read_namespaced_pod(self.names.pod, self.names.namespace).spec.node_name
+            node = self.cluster.core.read_namespaced_pod(self.names.pod, self.names.namespace).spec.node_name
+            return node, f"from live state: the node of pod {self.names.pod}"
         if placeholder == "policy-name":
             namespace = namespace or self.names.namespace
             policies = self.cluster.networking.list_namespaced_network_policy(namespace).items
             if not policies:
                 raise NotRunnable(f"<policy-name>: no NetworkPolicy in namespace {namespace}")
-            return policies[0].metadata.name
+            names = [p.metadata.name for p in policies]
+            return names[0], f"from live state: the first of {len(names)} NetworkPolicies in ns {namespace}"
         raise NotRunnable(f"no live value known for placeholder <{placeholder}>")
 
     # ------------------------------------------------------------ running

@@ -40,7 +40,7 @@ from checks.verification.verdicts import (
 from fixtures.core import budgets, prom_text
 from fixtures.core.kube import Cluster
 from fixtures.core.names import Client, RunbookNames
-from fixtures.core.redis_cli import missing_tool
+from fixtures.core.redis_cli import last_words, missing_tool
 from fixtures.sut import sentinel
 
 # ---------------------------------------------------------------- 1. pod
@@ -121,9 +121,14 @@ def responds_to_ping(cluster: Cluster, names: RunbookNames, runbook: Runbook | N
 
 
 def reports_expected_version(
-    cluster: Cluster, names: RunbookNames, expected_prefix: str, runbook: Runbook | None = None
+    cluster: Cluster, names: RunbookNames, expected_prefix: str | None, runbook: Runbook | None = None
 ) -> CheckResult:
+    """`expected_prefix` None: no version to compare with yet (a chaos run's steady state, before it reads the
+    version the system ran before the fault)."""
+
     def measure() -> Measured:
+        if expected_prefix is None:
+            raise NotCheckable("no version to compare with: the version read before the fault is the reference")
         version = RedisPod(cluster, names).info("server").get("redis_version", "")
         ok = version.startswith(expected_prefix)
         return Measured(
@@ -162,8 +167,7 @@ def client_reaches_service(
         lacking = missing_tool(proc.stderr) if proc.returncode != 0 else None
         if lacking:
             raise NotCheckable(f"{pod} cannot run `sh -c '{command}'` ({lacking})")
-        said = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-        return Measured(proc.returncode == 0, f"{pod}: " + (said[-1][:80] if said else f"exit {proc.returncode}"))
+        return Measured(proc.returncode == 0, f"{pod}: {last_words(proc)[:80]}")
 
     return judged(f"{client.deployment} reaches redis over TCP", line, measure)
 
@@ -185,16 +189,20 @@ def latency_within_budget(cluster: Cluster, names: RunbookNames, runbook: Runboo
 def memory_within_limits(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
     def measure() -> Measured:
         redis = RedisPod(cluster, names)
-        used = int(redis.info("memory").get("used_memory", "0"))
+        used = redis.info("memory").get("used_memory")
+        if not used:  # read as 0 it would pass against any bound
+            raise CheckError("INFO memory has no used_memory")
         maxmemory = int(redis.config("maxmemory") or 0)
         limit = quantity_bytes((redis.container.resources.limits or {}).get("memory", "0"))
-        return memory_verdict(used, maxmemory, limit)
+        return memory_verdict(int(used), maxmemory, limit)
 
     return judged("memory within maxmemory or limit", runbook_line("redis-cli info memory", runbook=runbook), measure)
 
 
 def clients_connected(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
     def measure() -> Measured:
+        if not names.clients:
+            raise CheckError("no client configured: nothing to count")
         entries = parse_client_list(RedisPod(cluster, names).cli("client", "list", purpose="CLIENT LIST"))
         seen, missing = [], []
         for client in names.clients:
@@ -279,6 +287,9 @@ def sentinel_keys_intact(cluster: Cluster, names: RunbookNames, runbook: Runbook
         pattern = f"{sentinel.PREFIX}:*:manifest"
         manifests = sorted(redis.cli("--scan", "--pattern", pattern, purpose="SCAN sentinel manifests").split())
         if not manifests:
+            seeded = _seeded_set(cluster, names)
+            if seeded:
+                return Measured(False, f"no sentinel set in Redis: the suite seeded {seeded} here", "every key lost")
             raise NotCheckable(
                 "no sentinel set in Redis: the suite seeds one where it installs Redis; elsewhere nothing was "
                 "written to read back"
@@ -298,6 +309,19 @@ def sentinel_keys_intact(cluster: Cluster, names: RunbookNames, runbook: Runbook
         return Measured(total.intact, value, total.detail)
 
     return judged("sentinel keys intact", runbook_line("Verify Data Persistence", runbook=runbook), measure)
+
+
+def _seeded_set(cluster: Cluster, names: RunbookNames) -> str:
+    """The set the suite seeded in this Redis's namespace, as `set 'ID' (N keys)` ("" where it seeded none)."""
+    try:
+        namespace = cluster.core.read_namespace(names.namespace)
+    except ApiException as exc:
+        if exc.status in (403, 404):  # not allowed to read it, or gone: nothing says the suite seeded a set here
+            return ""
+        raise
+    marker = (namespace.metadata.annotations or {}).get(sentinel.SEEDED_ANNOTATION, "")
+    set_id, _, count = marker.partition(":")
+    return f"set {set_id!r} ({count} keys, namespace annotation {sentinel.SEEDED_ANNOTATION})" if set_id else ""
 
 
 # ---------------------------------------------------------------- 6. applications

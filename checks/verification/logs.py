@@ -48,7 +48,18 @@ def logs_window(cluster: Cluster, names: RunbookNames, client: Client, since: st
         return grace_window(ready, whose)
     if since[:1].isdigit() and since[-1] in "smh":
         return f"--since={since}", f"in the last {since}", None
-    return f"--since-time={since}", f"since {since}", None
+    return f"--since-time={since}", f"since {since}", _judgeable_from(since)
+
+
+def _judgeable_from(since: str) -> datetime | None:
+    """A window given by its start must have lasted the minimum window too: a few seconds of silence prove nothing.
+    None when `since` is no time this can read (kubectl judges it)."""
+    try:
+        start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    return start + timedelta(seconds=budgets.CLIENT_LOG_MIN_WINDOW_S)
 
 
 def grace_window(ready: datetime, whose: str) -> tuple[str, str, datetime]:
@@ -63,6 +74,11 @@ def wait_until_judgeable(judgeable: datetime | None, what: str) -> float:
     if judgeable is None or judgeable <= datetime.now(UTC):
         return 0.0
     budget = budgets.CLIENT_RECONNECT_GRACE_S + budgets.CLIENT_LOG_MIN_WINDOW_S + 1
+    if (judgeable - datetime.now(UTC)).total_seconds() > budget:
+        raise CheckError(
+            f"the log window can be judged only from {judgeable:%H:%M:%S}Z, once it has lasted "
+            f"{budgets.CLIENT_LOG_MIN_WINDOW_S}s: more than {budget}s from now"
+        )
     return wait_for(
         lambda: Seen(datetime.now(UTC) >= judgeable, f"window judgeable at {judgeable:%H:%M:%S}Z"),
         timeout=budget,

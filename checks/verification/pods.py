@@ -15,7 +15,7 @@ from checks.verification.results import CheckError, NotCheckable
 from fixtures.core import budgets, redis_cli
 from fixtures.core.kube import Cluster
 from fixtures.core.names import Client, RunbookNames
-from fixtures.core.redis_cli import RedisCliFailed, missing_tool
+from fixtures.core.redis_cli import RedisCliFailed, last_words, missing_tool
 
 
 class RedisPod:
@@ -56,10 +56,11 @@ class RedisPod:
         )  # fmt: skip
 
     def exec(self, argv: list[str], purpose: str) -> str:
-        """stdout of `argv` run in the Redis container; CheckError (or NotCheckable for a missing tool) otherwise."""
+        """stdout of `argv` run in the Redis container; NotCheckable when the image lacks the program, else CheckError
+        with what the program said (a file or directory it was given that is not there included)."""
         proc = self.run(argv, purpose)
         if proc.returncode != 0:
-            said = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}").splitlines()[-1]
+            said = last_words(proc)
             lacking = missing_tool(proc.stderr)
             if lacking:
                 raise NotCheckable(f"{purpose}: pod {self.names.pod} cannot run it ({lacking})")

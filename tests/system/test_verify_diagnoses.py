@@ -32,6 +32,7 @@ from fixtures.core.names import RunbookNames
 from fixtures.core.options import system_name
 from fixtures.core.pods import is_ready, last_terminated_reason, wait_for_pod
 from fixtures.core.waits import Seen, wait_for
+from fixtures.sut import sentinel
 from tests.system.broken_states import (
     CLIENT_EGRESS_POLICY,
     FILL_FILE,
@@ -226,6 +227,22 @@ def redis_policy_blocks_clients(cluster: Cluster, names: RunbookNames) -> Iterat
         wait_clients_connected(cluster, names)
 
 
+@contextmanager
+def sentinel_sets_gone(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """Every sentinel set's manifest renamed out of sight: Redis answers, and holds none of the sets the suite
+    seeded (as after a lost volume). Renamed back after."""
+    manifests = redis_cli(cluster, names, "--scan", "--pattern", f"{sentinel.PREFIX}:*:manifest").split()
+    assert manifests, "the installed system has no sentinel set to hide"
+    hidden = {key: f"hidden-by-test:{key}" for key in manifests}
+    for key, away in hidden.items():
+        assert redis_cli(cluster, names, "rename", key, away) == "OK"
+    try:
+        yield
+    finally:
+        for key, away in hidden.items():
+            redis_cli(cluster, names, "rename", away, key)
+
+
 @dataclass(frozen=True)
 class BrokenState:
     name: str
@@ -245,6 +262,7 @@ BROKEN_STATES = (
     BrokenState("client cannot reach redis", client_egress_blocked, CONNECTED, r"not connected: agent-bruno"),
     BrokenState("redis OOM-restarted", redis_oom_restarted, "redis container not OOMKilled", r"OOMKilled"),
     BrokenState("networkpolicy blocking", redis_policy_blocks_clients, CONNECTED, r"agent-bruno.*homepage-api"),
+    BrokenState("sentinel sets gone", sentinel_sets_gone, "sentinel keys intact", r"the suite seeded set 'baseline'"),
 )
 
 

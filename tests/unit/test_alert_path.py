@@ -104,3 +104,14 @@ def test_a_failed_alert_probe_without_output_says_why_in_the_row() -> None:
     assert row["alert_path"] == (
         "not measured: AlertPathUnmeasured: the alert path became unreadable during the run: 503"
     )
+
+
+def test_no_series_or_a_long_gap_leaves_the_outage_unmeasured_not_zero() -> None:
+    step = pager.SCRAPE_S
+    assert pager.uncovered([], 0, 300) == "no series in Prometheus for the window"
+    full = [(t * step, 1.0) for t in range(61)]
+    assert pager.uncovered(full, 0, 300) is None
+    gap = [p for p in full if not 100 <= p[0] <= 180]
+    assert "none for 90 s (from 95 s" in (pager.uncovered(gap, 0, 300) or "")
+    late = [p for p in full if p[0] >= 120]
+    assert "from 0 s into the window" in (pager.uncovered(late, 0, 300) or "")

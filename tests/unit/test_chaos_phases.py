@@ -12,6 +12,7 @@ from chaos.context import Context
 from chaos.errors import ChaosError, HarnessError, SymptomNotShown
 from chaos.failure_mode import FailureMode
 from checks.runbook.outcome import Execution
+from fixtures.core import budgets
 from fixtures.core.waits import Seen
 
 pytestmark = pytest.mark.unit
@@ -73,3 +74,8 @@ def test_a_watch_that_delivers_after_the_diagnosis_does_not_put_the_fault_after_
 
 def test_a_watch_that_saw_the_fault_first_keeps_its_time() -> None:
     assert runner.earliest_sighting(90.0, "watch: OOMKilled", detected_at=100.0) == (90.0, "watch: OOMKilled")
+
+
+def test_a_mutation_run_fails_for_at_least_as_long_as_a_recovery_is_allowed() -> None:
+    # Shorter, and a system that heals by itself in between passes both the experiment and its mutation proof.
+    assert budgets.CHAOS_UNAIDED_S >= budgets.CHAOS_RECOVER_S

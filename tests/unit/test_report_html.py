@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import struct
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from fixtures.report import render as report
 from fixtures.report import run_info
+from fixtures.report.drawing import mode_section
 from fixtures.report.sections import findings
-from fixtures.report.timeline import from_journal
+from fixtures.report.timeline import Event, from_journal
 from tests.report.page_check import png_stats, problems, read_dom
 
 pytestmark = pytest.mark.unit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "report"
 RUNBOOK_RUN = DATA / "chaos" / "20261126T040557Z"
+OOM = ("20261126T040557Z", "oom")
 
 
 @pytest.fixture
@@ -79,16 +83,50 @@ def test_findings_name_the_runbook_line_and_what_was_observed(reports: Path) -> 
     assert not [f for f in found if "without-recovery" in f.source]
 
 
+def _redrawn(html: str, event: str, x: float, t: float | None = None) -> str:
+    """The page with the first `event` of oom's timeline drawn at x (and, given t, at that time); data-x untouched."""
+    start = html.index(f'<section class="mode" data-mode="{OOM[1]}" data-run="{OOM[0]}"')
+    group = re.compile(rf'<g class="event" data-event="{event}".*?</g>').search(html, start)
+    assert group is not None, f"no {event} in oom's timeline"
+    moved = re.sub(r'(<circle cx|<rect x)="[^"]*"', rf'\g<1>="{x}"', group.group(), count=1)
+    if t is not None:
+        moved = re.sub(r'data-t="[^"]*"', f'data-t="{t}"', moved, count=1)
+    return html[: group.start()] + moved + html[group.end() :]
+
+
 def test_problems_catch_events_out_of_order_off_scale_and_a_missing_row(reports: Path) -> None:
     _, page = report.write(reports)
     html = page.read_text()
-    key = ("20261126T040557Z", "oom")
     swapped = html.replace(
         'data-event="verified" data-order="7" data-t="', 'data-event="verified" data-order="7" data-t="-'
     )
-    assert any("verified at -" in p for p in problems(read_dom(swapped), [key]))
+    assert any("verified at -" in p for p in problems(read_dom(swapped), [OOM]))
+    axis = read_dom(html).axes["20261126T040557Z/oom"]
+    # The marks move; their data-x stays where the renderer put it, so only the drawn position gives them away.
+    left_of_axis = problems(read_dom(_redrawn(html, "step", axis.x1 - 40)), [OOM])
+    assert left_of_axis == ["20261126T040557Z/oom: step at t=1.973s drawn at x=390, not 566.7"]
+    right_of_axis = problems(read_dom(_redrawn(html, "verified", axis.x2 + 40)), [OOM])
+    assert right_of_axis == ["20261126T040557Z/oom: verified at t=27.143s drawn at x=1250, not 934.7"]
+    late = axis.t1 + 60
+    after_the_axis = problems(read_dom(_redrawn(html, "verified", axis.x(late), late)), [OOM])
+    assert after_the_axis == [
+        f"20261126T040557Z/oom: verified at t={late:g}s is off the axis ({axis.t0:g}s to {axis.t1:g}s)"
+    ]
     no_row = html.replace('data-run="20261126T040557Z" data-verdict', 'data-run="other" data-verdict')
-    assert "20261126T040557Z/oom: no summary table row" in problems(read_dom(no_row), [key])
+    assert "20261126T040557Z/oom: no summary table row" in problems(read_dom(no_row), [OOM])
+
+
+def test_an_event_long_before_or_after_the_rest_widens_the_axis_to_hold_it() -> None:
+    t = from_journal(RUNBOOK_RUN / "oom.json")
+    assert t.origin is not None
+    early = Event("alert-fired", "RedisDown paged", t.origin - 600, "test: before the fault")
+    late = Event("alert-resolved", "RedisDown resolved", t.origin + 3000, "test: after the rest")
+    page = read_dom(mode_section(OOM[0], replace(t, events=[early, *t.events, late])))
+    axis, marks = page.axes["20261126T040557Z/oom"], page.timelines["20261126T040557Z/oom"]
+    assert axis.t0 <= -600 and axis.t1 >= 3000
+    assert [m.attrs["data-event"] for m in marks if m.x == axis.x1] == ["alert-fired"]
+    assert all(m.x is not None and axis.x1 <= m.x <= axis.x2 for m in marks)
+    assert problems(page, [OOM]) == ["20261126T040557Z/oom: no summary table row"]  # the section alone has no table
 
 
 def test_without_chaos_artifacts_the_page_says_so(tmp_path: Path) -> None:
@@ -96,8 +134,13 @@ def test_without_chaos_artifacts_the_page_says_so(tmp_path: Path) -> None:
     assert 'data-missing="chaos"' in page.read_text() and 'data-run-info="missing"' in page.read_text()
 
 
-def _png(width: int, height: int, rgb: bytes) -> bytes:
-    raw = b"".join(b"\x00" + rgb * width for _ in range(height))
+WHITE, INK, RED = b"\xff\xff\xff", b"\x10\x20\x30", b"\xdc\x26\x26"
+
+
+def _png(rows: list[bytes]) -> bytes:
+    """An 8-bit RGB PNG of these rows of pixels (3 bytes each), unfiltered."""
+    width, height = len(rows[0]) // 3, len(rows)
+    raw = b"".join(b"\x00" + row for row in rows)
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
@@ -107,10 +150,11 @@ def _png(width: int, height: int, rgb: bytes) -> bytes:
 
 
 def test_png_stats_tell_a_blank_page_from_a_drawn_one() -> None:
-    assert png_stats(_png(4, 3, b"\xff\xff\xff")) == png_stats(_png(4, 3, b"\xff\xff\xff"))
-    blank = png_stats(_png(4, 3, b"\xff\xff\xff"))
+    blank = png_stats(_png([WHITE * 4] * 3))
     assert (blank.width, blank.height, blank.colours, blank.non_white) == (4, 3, 1, 0.0)
-    assert png_stats(_png(2, 2, b"\x10\x20\x30")).non_white == 1.0
+    drawn = png_stats(_png([WHITE * 4, WHITE + INK * 2 + RED, WHITE * 4]))
+    assert (drawn.width, drawn.height, drawn.colours, drawn.non_white) == (4, 3, 3, 0.25)
+    assert png_stats(_png([INK * 2] * 2)).non_white == 1.0
     with pytest.raises(ValueError, match="not a PNG file"):
         png_stats(b"GIF89a")
 

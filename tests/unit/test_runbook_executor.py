@@ -6,10 +6,11 @@ import pytest
 
 from checks.runbook.adapt import watched_command
 from checks.runbook.drift import names_in
-from checks.runbook.executor import _split_pipestatus
+from checks.runbook.executor import Executor, _split_pipestatus
 from checks.runbook.outcome import Execution, Outcome, all_pods_running_and_ready, judge, table_problem
 from checks.runbook.parser import parse
 from checks.verification.expectations import runbook_line
+from fixtures.core.names import RUNBOOK
 
 pytestmark = pytest.mark.unit
 
@@ -103,3 +104,14 @@ def test_names_come_from_commands_and_substitutions() -> None:
 
 def test_checks_with_renamed_clients_still_map_to_the_runbook_step() -> None:
     assert runbook_line("kubectl exec -n shop deployment/cart", "nc -zv") == 273
+
+
+def test_a_placeholder_the_caller_fills_is_not_credited_to_live_state() -> None:
+    executor = object.__new__(Executor)  # adapt reads only the names: no cluster, no kubeconfig
+    executor.names = executor.runbook_names = RUNBOOK
+    cmd = _cmd("kubectl delete networkpolicy <policy-name> -n redis")
+    text, changes = executor.adapt(cmd, fill={"policy-name": "redis-master"})
+    assert text == "kubectl delete networkpolicy redis-master -n redis"
+    assert [c.what for c in changes] == [
+        "placeholder <policy-name> filled by the caller, from what it knows (not read from the cluster)"
+    ]

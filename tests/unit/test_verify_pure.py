@@ -65,7 +65,11 @@ def test_a_wrong_password_said_on_stderr_is_an_error() -> None:
         ),
         ("sh: 1: nc: not found\n", "nc: not found"),
         ("sh: nc: command not found", "nc: command not found"),
-        ("stat /bin/sh: no such file or directory", "no such file or directory"),
+        (
+            "OCI runtime exec failed: exec failed: unable to start container process: "
+            'exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown',
+            'exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown',
+        ),
     ],
 )
 def test_a_missing_tool_is_recognised(stderr: str, missing: str) -> None:

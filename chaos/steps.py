@@ -71,7 +71,7 @@ def verdict(steps: list[dict[str, Any]], recovered: bool) -> dict[str, Any]:
         "verdict": name,
         "missing": missing,
         "corrections": corrections,
-        "interpreted": [f"line {s['line']}: {s['runbook']!r} -> {s['ran']}" for s in prose],
+        "interpreted": [f"line {s['line']}: {s['runbook']!r} -> {s['ran']} ({s['why']})" for s in prose],
     }
 
 

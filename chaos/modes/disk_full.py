@@ -83,7 +83,8 @@ class DiskFull(FailureMode):
         ctx.prose_fix(
             "clean old RDB/AOF files",
             f"kubectl exec -n {ctx.names.namespace} {ctx.names.pod} -- rm -f {files}",
-            "the runbook names the action without a command; the suite removes the backups this run wrote",
+            "the runbook names the action without a command; the suite removed exactly the files it planted for "
+            "this fault, which it alone knew to be old and safe to delete: a responder must find and judge them",
         )
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:

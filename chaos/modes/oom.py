@@ -11,18 +11,19 @@ from kubernetes.client.exceptions import ApiException
 from chaos import levers
 from chaos.context import Context
 from chaos.effects import Effect, exited_with, new_pod_state
-from chaos.errors import InjectionFailed
+from chaos.errors import InjectionFailed, RecoveryFailed
 from chaos.failure_mode import FailureMode
+from checks.runbook.commented_yaml import CommentedYaml, NoCommentedYaml, commented_yaml
 from fixtures.core import budgets
 from fixtures.core.waits import Seen
 
 BALLAST_KEYS = 80_000  # ~90 MB of 1 KB values: under maxmemory (200mb), far over the injected limit
 BALLAST_BATCH = 5_000  # keys a script writes at once: well under the clients' timeout
 TOO_SMALL = {"master": {"resources": {"limits": {"memory": "48Mi"}, "requests": {"memory": "32Mi"}}}}
-# The runbook's "# Update:" block under `kubectl edit helmrelease`: limit 512Mi, request 256Mi.
-RAISED = {
-    "spec": {"values": {"master": {"resources": {"limits": {"memory": "512Mi"}, "requests": {"memory": "256Mi"}}}}}
-}
+# The fix's values are the runbook's: the YAML it writes as comments under `kubectl edit helmrelease`.
+UPDATE_MARKER = "# Update:"
+# Where the Bitnami chart reads the Redis container's resources (and the runbook's own Prevention section puts them).
+CHART_KEY = "master"
 
 
 # The ballast's keys unlinked in one script, 1000 at a time (Lua's unpack takes a few thousand at most).
@@ -50,6 +51,21 @@ def _when(finished_at: datetime | None, this_run: bool) -> str:
     if this_run:
         return "after the injection"
     return f"at {finished_at:%Y-%m-%d %H:%M:%S}, before this run" if finished_at else "at a time the API does not give"
+
+
+def values_patch(update: CommentedYaml) -> tuple[dict[str, Any], list[str]]:
+    """The HelmRelease patch the runbook's Update block means (its values under spec.values, as written), and the
+    corrections the suite made for it to act: a top-level `resources:` is not read by the chart, so it goes under
+    `master:`, and the verdict says so."""
+    values = dict(update.values)
+    if "resources" not in values:
+        return {"spec": {"values": values}}, []
+    nested = {**values.pop(CHART_KEY, {}), "resources": values.pop("resources")}
+    correction = (
+        f"the Update block's top-level `resources:` (line {update.marker_line + 1}) placed under `{CHART_KEY}:`, where "
+        "the chart (and the runbook's own Prevention section) reads it: as written, the edit changes nothing"
+    )
+    return {"spec": {"values": {**values, CHART_KEY: nested}}}, [correction]
 
 
 def ballast_prefix(run_id: str) -> str:
@@ -100,12 +116,14 @@ class Oom(FailureMode):
         issue = "Issue: Pod OOMKilled"
         ctx.run(ctx.command("resources.limits.memory", after=issue))
         ctx.run(ctx.command('grep -i "memory', after=issue))
-        nested = (
-            "the Update block's top-level `resources:` placed under `master:`, where this chart (and the runbook's "
-            "own Prevention section) reads it; top-level `resources:` changes nothing"
-        )
         edit = ctx.command("kubectl edit helmrelease", after=issue)
-        ctx.run_fix(edit, edit_patch=json.dumps(RAISED), adapted=[nested])
+        try:
+            update = commented_yaml(ctx.runbook.lines, edit.line, UPDATE_MARKER)
+        except NoCommentedYaml as exc:
+            said = f"line {edit.line} `{edit.text}`: the runbook no longer says what to set"
+            raise RecoveryFailed(f"{said}: {exc}") from None
+        patch, corrections = values_patch(update)
+        ctx.run_fix(edit, edit_patch=json.dumps(patch), corrected=corrections)
         ctx.run_fix(
             ctx.command("flux reconcile helmrelease redis -n redis", after=issue), timeout=budgets.CHAOS_RECONCILE_S
         )

@@ -20,13 +20,15 @@ from checks.verification.expectations import (
     runbook_line,
     verification_command,
 )
-from checks.verification.logs import logs_window, wait_until_judgeable
+from checks.verification.logs import RECENT, logs_window, recent_window, wait_until_judgeable
 from checks.verification.parsing import (
     connections_by_pod,
     latency_window,
+    logged_at,
     parse_client_list,
     quantity_bytes,
     redis_error_lines,
+    split_at,
 )
 from checks.verification.pods import RedisPod, running_client_pods
 from checks.verification.results import CheckError, CheckResult, Measured, NotCheckable, judged
@@ -36,6 +38,7 @@ from checks.verification.verdicts import (
     persistence_enabled_verdict,
     persistence_files_verdict,
     persistence_health_verdict,
+    replication_verdict,
 )
 from fixtures.core import budgets, prom_text
 from fixtures.core.kube import Cluster
@@ -118,6 +121,16 @@ def responds_to_ping(cluster: Cluster, names: RunbookNames, runbook: Runbook | N
         return Measured(answer == expected, answer, "" if answer == expected else f"the runbook expects {expected}")
 
     return judged("responds to PING", command.line, measure)
+
+
+def redis_is_master(cluster: Cluster, names: RunbookNames, runbook: Runbook | None = None) -> CheckResult:
+    """The Redis the runbook calls the master answers as one: a replica (a failed failover leaves a master a replica
+    of nothing) answers PING and every read, and refuses the clients' writes."""
+
+    def measure() -> Measured:
+        return replication_verdict(RedisPod(cluster, names).info("replication"))
+
+    return judged("redis is a master (accepts writes)", runbook_line("redis-cli info server", runbook=runbook), measure)
 
 
 def reports_expected_version(
@@ -334,7 +347,12 @@ def client_reports_reachable(cluster: Cluster, client: Client, runbook: Runbook 
     port = port_forward_port(command)
 
     def measure() -> Measured:
-        pod = _one_client_pod(cluster, client).metadata.name
+        found = _one_client_pod(cluster, client)
+        pod = found.metadata.name
+        declared = declared_ports(found)
+        if port not in declared:
+            said = f"declares ports {', '.join(map(str, sorted(declared)))}" if declared else "declares no port"
+            raise NotCheckable(f"{pod} {said}, not {port}: it serves no metrics the runbook's port-forward reads")
         try:
             text = cluster.core.connect_get_namespaced_pod_proxy_with_path(
                 f"{pod}:{port}", client.namespace, "metrics", _request_timeout=budgets.EXEC_TIMEOUT_S
@@ -350,6 +368,11 @@ def client_reports_reachable(cluster: Cluster, client: Client, runbook: Runbook 
     return judged(f"{client.deployment} reports redis reachable", command.line, measure)
 
 
+def declared_ports(pod: Any) -> set[int]:
+    """The container ports a pod declares (what it says it serves)."""
+    return {p.container_port for c in pod.spec.containers for p in c.ports or []}
+
+
 def client_logs_clean(
     cluster: Cluster, names: RunbookNames, client: Client, since: str, runbook: Runbook | None = None
 ) -> CheckResult:
@@ -361,6 +384,8 @@ def client_logs_clean(
     )
 
     def measure() -> Measured:
+        if since == RECENT:
+            return _recent_logs_clean(cluster, names, client)
         window, described, judgeable = logs_window(cluster, names, client, since)
         _one_client_pod(cluster, client)  # no pod logs nothing: that is no evidence of health
         waited = wait_until_judgeable(judgeable, f"{client.deployment}'s log window lasting a few client rounds")
@@ -378,3 +403,27 @@ def client_logs_clean(
         return Measured(not errors, value, errors[-1][:200] if errors else "")
 
     return judged(f"{client.deployment} logs free of redis errors", line, measure)
+
+
+def _recent_logs_clean(cluster: Cluster, names: RunbookNames, client: Client) -> Measured:
+    """No Redis error in the recent window; the errors before it are reported as the incident's history."""
+    start, described, judgeable = recent_window(cluster, names, client)
+    _one_client_pod(cluster, client)  # no pod logs nothing: that is no evidence of health
+    waited = wait_until_judgeable(judgeable, f"{client.deployment}'s log window lasting a few client rounds")
+    if waited:
+        described += f", after waiting {waited:.0f}s for the window to last"
+    proc = cluster.kubectl(
+        "logs", "-n", client.namespace, "-l", client.label, "--timestamps", "--prefix",
+        f"--tail={budgets.CLIENT_LOG_HISTORY_LINES}", timeout=budgets.EXEC_TIMEOUT_S,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise CheckError(f"kubectl logs -n {client.namespace} -l {client.label}: {proc.stderr.strip()[:160]}")
+    recent, before = split_at(proc.stdout, start)
+    errors, earlier = redis_error_lines("\n".join(recent)), redis_error_lines("\n".join(before))
+    history = (
+        f"; before it {len(earlier)} redis errors, the last at {logged_at(earlier[-1])}"
+        if earlier
+        else f"; none before it in the last {budgets.CLIENT_LOG_HISTORY_LINES} lines"
+    )
+    value = f"{len(errors)} redis errors in {len(recent)} lines, {described}{history}"
+    return Measured(not errors, value, errors[-1][:200] if errors else "")

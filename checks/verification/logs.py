@@ -62,6 +62,24 @@ def _judgeable_from(since: str) -> datetime | None:
     return start + timedelta(seconds=budgets.CLIENT_LOG_MIN_WINDOW_S)
 
 
+RECENT = "recent"
+
+
+def recent_window(cluster: Cluster, names: RunbookNames, client: Client) -> tuple[datetime, str, datetime]:
+    """verify's default window: the last CLIENT_RECENT_WINDOW_S, but not before Redis (or the client's newest pod)
+    became Ready plus the reconnect grace; (start, description, when it has lasted long enough to judge)."""
+    start = datetime.now(UTC) - timedelta(seconds=budgets.CLIENT_RECENT_WINDOW_S)
+    described = f"in the last {budgets.CLIENT_RECENT_WINDOW_S}s (since {start:%H:%M:%S}Z)"
+    ready, whose = redis_ready_at(cluster, names), "Redis Ready"
+    newest = max((t for t in map(_ready_since, running_client_pods(cluster, client)) if t is not None), default=None)
+    if newest is not None and newest > ready:
+        ready, whose = newest, f"{client.deployment} Ready"
+    floor = ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)
+    if floor > start:
+        start, described = floor, f"since {whose}+{budgets.CLIENT_RECONNECT_GRACE_S}s ({floor:%H:%M:%S}Z)"
+    return start, described, start + timedelta(seconds=budgets.CLIENT_LOG_MIN_WINDOW_S)
+
+
 def grace_window(ready: datetime, whose: str) -> tuple[str, str, datetime]:
     """The window from `ready` plus the reconnect grace, and when it has lasted long enough to be judged."""
     start = ready + timedelta(seconds=budgets.CLIENT_RECONNECT_GRACE_S)

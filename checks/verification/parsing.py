@@ -6,6 +6,7 @@ are read in fixtures/core/redis_cli.py). Nothing here touches a cluster.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from checks.verification.results import CheckError
 
@@ -71,3 +72,24 @@ def latency_window(raw: str) -> tuple[int, int, float, int]:
     if len(fields) != 4 or samples < 1:
         raise CheckError(f"redis-cli --latency printed no samples: {raw.strip()[:80]!r}")
     return low, high, avg, samples
+
+
+# `kubectl logs --prefix --timestamps`: "[pod/NAME/CONTAINER] 2026-12-03T10:31:02.123456789Z text".
+LOG_TIMESTAMP = re.compile(r"^(?:\[[^\]]*\] )?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z ")
+
+
+def split_at(text: str, start: datetime) -> tuple[list[str], list[str]]:
+    """Timestamped log lines split into (from `start` on, before it); a line without a readable time counts as
+    recent (it cannot be shown to be history)."""
+    recent, before = [], []
+    for line in text.splitlines():
+        found = LOG_TIMESTAMP.match(line)
+        at = datetime.fromisoformat(found.group(1)).replace(tzinfo=UTC) if found else None
+        (before if at is not None and at < start else recent).append(line)
+    return recent, before
+
+
+def logged_at(line: str) -> str:
+    """The time a timestamped log line was written, as HH:MM:SSZ ("?" when it has none)."""
+    found = LOG_TIMESTAMP.match(line)
+    return f"{found.group(1)[11:]}Z" if found else "?"

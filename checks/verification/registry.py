@@ -75,6 +75,7 @@ REGISTRY: tuple[VerificationCheck, ...] = (
     VerificationCheck("redis_container_not_oom_killed", _redis(checks.not_oom_killed)),
     VerificationCheck("statefulset_replicas_ready", _redis(checks.statefulset_replicas_ready)),
     VerificationCheck("responds_to_ping", _redis(checks.responds_to_ping)),
+    VerificationCheck("redis_is_master", _redis(checks.redis_is_master)),
     VerificationCheck("info_server_reports_expected_version", _version),
     VerificationCheck(
         "client_reaches_redis_service",

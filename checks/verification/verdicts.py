@@ -89,3 +89,15 @@ def memory_verdict(used: int, maxmemory: int, limit: int) -> Measured:
         f"used {used / mi:.1f}Mi; maxmemory 0 and no memory limit",
         "nothing bounds Redis's memory: set maxmemory or a container memory limit",
     )
+
+
+def replication_verdict(info: dict[str, str]) -> Measured:
+    """INFO replication of the Redis the runbook treats as the master: role:master, or FAIL with its master and link."""
+    role = info.get("role")
+    if role is None:
+        return Measured(False, "INFO replication has no role", "cannot tell whether Redis accepts writes")
+    if role == "master":
+        return Measured(True, f"role:master, {info.get('connected_slaves', '?')} replicas connected")
+    master = f"{info.get('master_host', '?')}:{info.get('master_port', '?')}"
+    value = f"role:{role} of {master}, master_link_status:{info.get('master_link_status', '?')}"
+    return Measured(False, value, "a replica refuses the clients' writes (READONLY): `replicaof no one` ends it")

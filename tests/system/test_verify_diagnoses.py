@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 import shlex
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +25,10 @@ import pytest
 from chaos.safety import Permit
 from checks.verification.parsing import connections_by_pod, parse_client_list, parse_info
 from checks.verification.pods import running_client_pods
+from checks.verification.registry import Inputs, by_id
 from checks.verification.results import CheckError
 from checks.verify_runner import cluster_args, run_verify
+from fixtures.core import budgets
 from fixtures.core.cells import ClusterLock
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RunbookNames
@@ -243,6 +246,29 @@ def sentinel_sets_gone(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
             redis_cli(cluster, names, "rename", away, key)
 
 
+@contextmanager
+def redis_replica_of_nothing(cluster: Cluster, names: RunbookNames) -> Iterator[None]:
+    """A failed failover's leftover: the master made a replica of an address where no Redis listens. It answers PING
+    and reads, and refuses the clients' writes (READONLY); `replicaof no one` ends it, with no restart."""
+    assert redis_cli(cluster, names, "replicaof", "127.0.0.1", NO_REDIS_PORT) == "OK"
+    try:
+        wait_for(
+            lambda: Seen(bool(_clients_logging_readonly(cluster, names)), "no client has logged READONLY yet"),
+            timeout=BREAK_TIMEOUT,
+            interval=3,
+            what="the clients' writes refused (READONLY in their logs)",
+        )
+        yield
+    finally:
+        assert redis_cli(cluster, names, "replicaof", "no", "one") == "OK"
+
+
+def _clients_logging_readonly(cluster: Cluster, names: RunbookNames) -> list[str]:
+    client = names.clients[0]
+    proc = cluster.kubectl("logs", "-n", client.namespace, "-l", client.label, "--since=30s", "--tail=-1")
+    return [line for line in proc.stdout.splitlines() if "readonly" in line.lower()]
+
+
 @dataclass(frozen=True)
 class BrokenState:
     name: str
@@ -253,6 +279,8 @@ class BrokenState:
 
 
 CONNECTED = "both applications connected"
+MASTER = "redis is a master (accepts writes)"
+NO_REDIS_PORT = "6380"  # nothing listens there in the Redis pod
 # Every claim here is a folder of one local-path filesystem: filling one fills the cells' too (chaos's disk-full).
 LOCAL_PATH = "the filesystem every cell's claims are folders of (local-path)"
 BROKEN_STATES = (
@@ -262,6 +290,7 @@ BROKEN_STATES = (
     BrokenState("client cannot reach redis", client_egress_blocked, CONNECTED, r"not connected: agent-bruno"),
     BrokenState("redis OOM-restarted", redis_oom_restarted, "redis container not OOMKilled", r"OOMKilled"),
     BrokenState("networkpolicy blocking", redis_policy_blocks_clients, CONNECTED, r"agent-bruno.*homepage-api"),
+    BrokenState("replica of nothing", redis_replica_of_nothing, MASTER, rf"role:slave of 127\.0\.0\.1:{NO_REDIS_PORT}"),
     BrokenState("sentinel sets gone", sentinel_sets_gone, "sentinel keys intact", r"the suite seeded set 'baseline'"),
 )
 
@@ -314,3 +343,37 @@ def test_verify_fails_in_one_line_naming_check_value_and_line(
     assert re.search(r"runbook line \d+$", rows[0]), f"no runbook line: {rows[0]}"
     failure = [line for line in lines if line.startswith(f"{state.check}: measured ") and "(runbook line " in line]
     assert failure, f"no one-line failure `{state.check}: measured ... (runbook line N)`:\n{run.output[-3000:]}"
+
+
+def test_verify_passes_once_the_incident_is_over(
+    permit: Permit, names: RunbookNames, cluster_lock: ClusterLock, request: pytest.FixtureRequest
+) -> None:
+    """After a replica-of-nothing incident ended by `replicaof no one` (no restart), the default client-log window
+    passes within a minute or so, showing the incident's errors as history, while `redis-ready` (errors since Redis
+    last became Ready, which it never stopped being) still fails: the stricter window an engineer can ask for."""
+    cluster = permit.cluster
+    with cluster_lock.hold(exclusive=False, what=f"verify's replica-of-nothing incident in ns {names.namespace}"):
+        with redis_replica_of_nothing(cluster, names):
+            pass
+        ended = time.monotonic()
+        client = names.clients[0]
+        logs = by_id("client_logs_free_of_redis_errors")
+
+        def inputs(since: str) -> Inputs:
+            return Inputs(cluster, names, None, None, since, None)
+
+        def recent_passes() -> Seen:
+            result = logs.run(inputs("recent"), client)
+            return Seen(result.ok, result.value)
+
+        wait_for(
+            recent_passes,
+            timeout=budgets.CLIENT_RECENT_WINDOW_S + RESTORE_TIMEOUT,
+            interval=5,
+            what=f"{client.deployment}'s logs clean in verify's default window after the incident",
+        )
+        passed = logs.run(inputs("recent"), client)
+        strict = logs.run(inputs("redis-ready"), client)
+    request.node.user_properties.append(("passed_after_s", round(time.monotonic() - ended, 1)))
+    assert "before it" in passed.value and "the last at" in passed.value, passed.value
+    assert not strict.ok, f"redis-ready should still see the incident's errors: {strict.value}"

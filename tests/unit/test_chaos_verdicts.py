@@ -6,7 +6,7 @@ import pytest
 
 from chaos import journal
 from chaos.modes.bad_config import rejects_directive
-from chaos.steps import INSUFFICIENT, NOT_RECOVERED, SUFFICIENT, first_fix_started, verdict
+from chaos.steps import INSUFFICIENT, NOT_RECOVERED, SUFFICIENT, WITH_CORRECTIONS, first_fix_started, verdict
 
 pytestmark = pytest.mark.unit
 
@@ -67,3 +67,19 @@ def test_a_failed_recovery_keeps_its_steps_from_the_rollback_output() -> None:
     }
     row = journal.summary_row("node", fake, 1.0)
     assert row["steps"] == taken and row["verdict"] == NOT_RECOVERED
+
+
+def test_a_step_the_suite_corrected_makes_the_verdict_sufficient_with_corrections() -> None:
+    corrected = {**step("runbook"), "line": 99, "corrections": ["resources placed under master:"]}
+    result = verdict([step("runbook", "diagnosis"), corrected], recovered=True)
+    assert result["verdict"] == WITH_CORRECTIONS
+    assert result["corrections"] == ["line 99: resources placed under master:"]
+    assert verdict([corrected, step("lever", why="a fix for X")], recovered=True)["verdict"] == INSUFFICIENT
+    assert verdict([corrected], recovered=False)["verdict"] == NOT_RECOVERED
+
+
+def test_the_verdict_says_why_the_suite_read_prose_the_way_it_did() -> None:
+    prose = step("runbook-prose", why="the suite removed exactly the files it planted")
+    assert verdict([prose], recovered=True)["interpreted"] == [
+        "line 1: 'x' -> x (the suite removed exactly the files it planted)"
+    ]

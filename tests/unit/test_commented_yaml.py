@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from chaos.modes.oom import values_patch
 from checks.runbook.commented_yaml import NoCommentedYaml, commented_yaml
-from checks.runbook.parser import parse_file
+from checks.runbook.parser import parse, parse_file
 
 pytestmark = pytest.mark.unit
 
@@ -36,3 +37,27 @@ def test_edited_values_are_read_as_edited() -> None:
 def test_a_missing_or_empty_block_is_an_error_naming_the_marker(lines: list[str]) -> None:
     with pytest.raises(NoCommentedYaml, match="Update:"):
         commented_yaml(lines, 1, "# Update:")
+
+
+def test_the_oom_fix_patches_the_runbooks_values_and_names_its_correction() -> None:
+    book = parse_file(RUNBOOK)
+    edit = next(c for c in book.commands if c.text.startswith("kubectl edit helmrelease"))
+    patch, corrections = values_patch(commented_yaml(book.lines, edit.line, "# Update:"))
+    resources = {"limits": {"memory": "512Mi"}, "requests": {"memory": "256Mi"}}
+    assert patch == {"spec": {"values": {"master": {"resources": resources}}}}
+    assert len(corrections) == 1 and "top-level `resources:`" in corrections[0] and "under `master:`" in corrections[0]
+
+
+def test_edited_runbook_values_are_the_values_the_oom_fix_applies() -> None:
+    text = RUNBOOK.read_text().replace("memory: 512Mi  # Increase as needed", "memory: 40Mi  # Increase as needed")
+    book = parse(text)
+    edit = next(c for c in book.commands if c.text.startswith("kubectl edit helmrelease"))
+    patch, _ = values_patch(commented_yaml(book.lines, edit.line, "# Update:"))
+    assert patch["spec"]["values"]["master"]["resources"]["limits"]["memory"] == "40Mi"
+
+
+def test_an_update_block_already_under_master_is_applied_as_written_without_correction() -> None:
+    lines = ["kubectl edit x", "# Update:", "#   master:", "#     resources:", "#       limits: {memory: 1Gi}", ""]
+    patch, corrections = values_patch(commented_yaml(lines, 1, "# Update:"))
+    assert patch == {"spec": {"values": {"master": {"resources": {"limits": {"memory": "1Gi"}}}}}}
+    assert corrections == []

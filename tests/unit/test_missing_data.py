@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from kubernetes.client.exceptions import ApiException
 
 from chaos import trials
 from chaos.modes import network_policy, node, oom
@@ -331,3 +332,36 @@ def test_another_nodes_not_ready_is_not_this_runs_symptom() -> None:
 
 def test_the_stopped_nodes_not_ready_is_this_runs_symptom() -> None:
     assert node.Node().symptom(_node_ctx("worker2")).done
+
+
+def test_a_test_pod_in_redis_own_namespace_proves_nothing_about_the_policy_fix() -> None:
+    ran = "kubectl run test -n redis-cell1 --image=redis:7.2 --rm -i --restart=Never -- redis-cli -h redis-master ping"
+    assert "proves nothing here" in network_policy.proves_nothing(ran, "redis-cell1")
+    assert network_policy.proves_nothing(ran.replace("-n redis-cell1", "-n bruno"), "redis-cell1") == ""
+    assert network_policy.proves_nothing("kubectl delete networkpolicy -n redis-cell1 x", "redis-cell1") == ""
+
+
+# ---------------------------------------------------------------- a client that declares no metrics port
+
+
+def _client_pod(ports: list[int]) -> Any:
+    container = SimpleNamespace(ports=[SimpleNamespace(container_port=p) for p in ports] or None)
+    return SimpleNamespace(metadata=SimpleNamespace(name="redis-cli-7f9"), spec=SimpleNamespace(containers=[container]))
+
+
+def _proxy_refused(*args: Any, **kwargs: Any) -> str:
+    raise ApiException(status=503, reason="Service Unavailable")
+
+
+@pytest.mark.parametrize(("ports", "status"), [([], "SKIP"), ([6379], "SKIP"), ([8080], "FAIL")])
+def test_a_client_without_a_metrics_port_is_not_checkable_and_a_silent_declared_one_fails(
+    monkeypatch: pytest.MonkeyPatch, ports: list[int], status: str
+) -> None:
+    monkeypatch.setattr(checks, "running_client_pods", lambda cluster, client: [_client_pod(ports)])
+    cluster = SimpleNamespace(core=SimpleNamespace(connect_get_namespaced_pod_proxy_with_path=_proxy_refused))
+    result = checks.client_reports_reachable(cluster, Client("bruno", "agent-bruno"))  # type: ignore[arg-type]
+    assert result.status == status, result.value
+    if status == "FAIL":
+        assert "HTTP 503" in result.value
+    else:
+        assert "not 8080" in result.value

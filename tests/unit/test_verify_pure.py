@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -354,3 +355,23 @@ def test_a_window_that_cannot_be_judged_yet_is_waited_for_not_passed() -> None:
     soon = datetime.now(UTC) + timedelta(seconds=1)
     assert logs.wait_until_judgeable(soon, "test window") > 0.5
     assert logs.wait_until_judgeable(None, "test window") == 0.0
+
+
+def test_a_replica_of_nothing_is_not_a_master() -> None:
+    replica = {"role": "slave", "master_host": "127.0.0.1", "master_port": "6380", "master_link_status": "down"}
+    failed = verdicts.replication_verdict(replica)
+    assert not failed.ok and failed.value == "role:slave of 127.0.0.1:6380, master_link_status:down"
+    assert verdicts.replication_verdict({"role": "master", "connected_slaves": "0"}).ok
+    assert not verdicts.replication_verdict({}).ok
+
+
+def test_client_logs_split_into_the_window_and_the_history_before_it() -> None:
+    text = (
+        "[pod/agent-bruno-1/client] 2026-12-03T10:31:02.123456789Z redis error: READONLY You can't write\n"
+        "[pod/agent-bruno-1/client] 2026-12-03T10:32:40.5Z redis ok again\n"
+        "no timestamp here\n"
+    )
+    start = datetime(2026, 12, 3, 10, 32, 0, tzinfo=UTC)
+    recent, before = parsing.split_at(text, start)
+    assert recent == text.splitlines()[1:]
+    assert len(before) == 1 and parsing.logged_at(before[0]) == "10:31:02Z"

@@ -82,6 +82,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
             server=handle.server,
             kubernetes_version=handle.server_version(),
             runbook=Path(request.config.getoption("runbook")).resolve(),
+            game_day=request.config.getoption("game_day"),
         ),
     )
     request.config.stash[KIND_MADE] = kind is not None

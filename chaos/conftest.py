@@ -17,6 +17,7 @@ from chaos.safety import Permit
 from chaos.target import Target
 from fixtures.core.cells import ClusterLock
 from fixtures.core.options import CHAOS_RUN_ID, REPORTS, cell_contexts, worker_input
+from fixtures.report import run_info
 from fixtures.sut.profiles import PRECONDITIONS, Profile
 
 log = chaos_logger(__name__)
@@ -78,6 +79,7 @@ def run_chaos(
             f"{target.context}/{target.names.namespace}" if cell_contexts(request.config) else target.names.namespace
         )
         row["context"] = target.context
+        row.update(run_info.session_facts(request.config.invocation_params.args, request.config.getoption("game_day")))
         row["waited_for_other_cells_s"] = round(waited, 1)
         row["lacking_preconditions"] = [
             {"key": key, "what": PRECONDITIONS[key].what, "why": PRECONDITIONS[key].why}

@@ -31,6 +31,13 @@ def test_full_data_disk_recovers_after_old_backups_cleaned(run_chaos, profile: P
 
 
 @pytest.mark.alone
+def test_disk_full_of_the_prevention_sections_own_backups_recovers_after_old_backups_cleaned(
+    run_chaos, profile: Profile
+) -> None:
+    assert_outcome_on(profile, run_chaos("disk-full-backups"))
+
+
+@pytest.mark.alone
 def test_lost_claim_recovers_once_storage_class_restored_and_loss_is_measured(run_chaos, profile: Profile) -> None:
     row = run_chaos("pvc-loss")
     assert_outcome_on(profile, row)

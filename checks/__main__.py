@@ -2,8 +2,10 @@
 
 `check` runs the runbook's read-only commands and name checks against the cluster (as `pytest -m
 runbook` does, without pytest), prints the command table and the runbook findings, and exits 1 on any
-finding, defect or failure. The runbook's namespaces are mapped to the target's (--system,
---redis-namespace, --client). `list` parses and classifies only, with no cluster.
+command problem (a finding, defect or failure, or a command not proven read-only or not run though it is;
+the rule pytest and the reports use: `checks.runbook.outcome.is_problem`) or missing name. The runbook's
+namespaces are mapped to the target's (--system, --redis-namespace, --client). `list` parses and classifies
+only, with no cluster.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 from checks.runbook import drift
 from checks.runbook.classify.lexer import UnknownCommand
 from checks.runbook.executor import Executor
-from checks.runbook.model import CommandClass as K
 from checks.runbook.outcome import Outcome
 from checks.runbook.parser import RunbookParseError, parse_file
 from fixtures.core.cli_logging import configure_cli_logging
@@ -81,9 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     names = drift.check_names(runbook, cluster, target)
     table, data = drift.write_report(rows, names, args.reports)
     print(table.read_text())
-    # A command the classifier cannot prove read-only is not run, and is a problem of the runbook (or the gate).
-    unknown = {c.line for c in runbook.commands if K.UNKNOWN in c.classes}
-    bad_rows = [r for r in rows if r.outcome not in (Outcome.PASSED, Outcome.NOT_RUN) or r.line in unknown]
+    bad_rows = [r for r in rows if r.problem]
     bad_names = [n for n in names if not n.exists]
     found = drift.findings(rows, names)
     for r in bad_rows:

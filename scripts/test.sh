@@ -28,6 +28,9 @@ fi
 # beside the local stages: its self-tests, the system installed fresh (the names tests install it: verify only reads)
 # and verified, and the two experiments that need a real node (oom, Node Issues); journals in reports/chaos-kind.
 # Then the cluster is deleted and docker stopped.
+# The game day's id: every chaos stage on this cluster records it (--game-day), and the report shows this game
+# day's runs together (the kind stage's runs are a kind of their own, reports/chaos-kind).
+run=$(date -u +%Y%m%dT%H%M%SZ)
 stage_background kind \
 bash scripts/test-kind.sh -m "cluster or system or verify or chaos" \
     -k "test_capabilities or test_names or test_verify.py or oom_killed or not_ready_node" \
@@ -41,24 +44,25 @@ stage tests \
 # out; image-pull with the RedisDown rule left out of Prometheus: its alert path must fail, naming the rule). Those
 # that change what every cell shares (marker `alone`: Node Issues, pvc-loss, disk-full, the rule's mutation) run
 # first, one at a time; then the rest side by side in three cells (pytest-xdist; cell 0 is the system itself; README
-# "Cells"). One run: all write to reports/chaos/$run.
-run=$(date -u +%Y%m%dT%H%M%SZ)
+# "Cells"). One run: all write to reports/chaos/$run. Disk full of the Prevention section's own backups is left to the
+# main job: it writes 2 GiB of real backups (about 3.5 min alone), beyond this job's time budget (README "Which run where").
 stage chaos-alone \
-.venv/bin/python -m pytest -m "(chaos or mutation) and alone" -k "not fails_without_the_runbooks_recovery" \
-    --chaos-run-name "$run" --junitxml=reports/junit-chaos-alone.xml
+.venv/bin/python -m pytest -m "(chaos or mutation) and alone" \
+    -k "not fails_without_the_runbooks_recovery and not prevention_sections_own_backups" \
+    --chaos-run-name "$run" --game-day "$run" --junitxml=reports/junit-chaos-alone.xml
 # The second system, with the Bitnami chart's defaults (auth, AOF only, no maxmemory, slim clients): its own
 # system tests, the gate's findings on it, verify on six broken states of it, and verify on it healthy; in its own
 # namespaces, beside the cells (its one state that fills the shared volume filesystem takes the cluster alone).
 stage_background bitnami \
 .venv/bin/python -m pytest -m "system or verify" --system bitnami --deselect tests/system/test_profiles.py \
     --junitxml=reports/junit-bitnami.xml
-# The mutation runs of steps 3 and 4 and of oom wait out their 180 s on purpose: on cells of their own (3 to 5), beside
+# The mutation runs of steps 3 and 4 and of oom wait out their 300 s (the recovery budget) on purpose: on cells of their own (3 to 5), beside
 # the experiments' cells (0 to 2), instead of holding one of those for seven minutes (README "Cells").
 stage_background mutation \
 .venv/bin/python -m pytest -n "$CELLS" --first-cell "$CELLS" -m "mutation and not alone" \
-    -k "step3 or step4 or oom" --chaos-run-name "$run" --junitxml=reports/junit-mutation.xml
+    -k "step3 or step4 or oom" --chaos-run-name "$run" --game-day "$run" --junitxml=reports/junit-mutation.xml
 stage chaos-cells \
-.venv/bin/python -m pytest -n "$CELLS" -m "chaos and not alone" -k "not under_cells" --chaos-run-name "$run" \
+.venv/bin/python -m pytest -n "$CELLS" -m "chaos and not alone" -k "not under_cells" --chaos-run-name "$run" --game-day "$run" \
     --junitxml=reports/junit-chaos.xml
 # The Bitnami and mutation stages end here: the profile stages switch the cells' profile.
 stage_wait
@@ -67,7 +71,7 @@ stage profiles \
 # Beside them, on a fourth cell, the Ctrl-C test under cells: a `pytest -n 2` of its own on cells 4 and 5, SIGINT once
 # both have a fault in effect; every cell must roll back and be healthy (the stage's longest run, step6, is longer).
 stage stock \
-.venv/bin/python -m pytest -n "$((CELLS + 1))" -m chaos --profile stock \
+.venv/bin/python -m pytest -n "$((CELLS + 1))" -m chaos --profile stock --game-day "$run" \
     -k "oom_killed or bad_config_directive or step6 or under_cells" --junitxml=reports/junit-stock.xml
 # The background stages' end (a failed one's log tail printed), so that the report shows their time too.
 stage_wait

@@ -65,13 +65,7 @@ class DiskFull(FailureMode):
         return {"filled": proc.stdout.strip()}
 
     def symptom(self, ctx: Context) -> Seen:
-        cmd = ctx.command("df -h /data", after="Persistent Volume")
-        execution = ctx.run(cmd)
-        out = execution.stdout.strip()
-        full = execution.exit_code == 0 and "100%" in out
-        return Seen(
-            full, f"line {cmd.line} (exit {execution.exit_code}): {out.splitlines()[-1] if out else 'no output'}"
-        )
+        return volume_shown_full(ctx)
 
     def recover(self, ctx: Context) -> None:
         for cmd in ctx.runbook.under("Issue: Persistent Volume Issues"):
@@ -88,7 +82,21 @@ class DiskFull(FailureMode):
         )
 
     def undo(self, ctx: Context, record: dict[str, Any]) -> None:
-        removed = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["rm", "-f", *record["files"]])
-        if removed.returncode != 0:  # a full disk long enough and Redis crash-loops: no container to exec into
-            levers.remove_from_data_volume(ctx, record["files"], record["run_id"])
-            levers.wait_redis_ready(ctx, "after removing the files that filled the disk")
+        remove_what_filled(ctx, record)
+
+
+def volume_shown_full(ctx: Context) -> Seen:
+    """The runbook's `df -h /data` (under Persistent Volume Issues) shows the volume 100% used."""
+    cmd = ctx.command("df -h /data", after="Persistent Volume")
+    execution = ctx.run(cmd)
+    out = execution.stdout.strip()
+    full = execution.exit_code == 0 and "100%" in out
+    return Seen(full, f"line {cmd.line} (exit {execution.exit_code}): {out.splitlines()[-1] if out else 'no output'}")
+
+
+def remove_what_filled(ctx: Context, record: dict[str, Any]) -> None:
+    """Remove the files the run wrote (`record["files"]`), also when Redis crash-loops on the full volume."""
+    removed = ctx.cluster.exec(ctx.names.namespace, ctx.names.pod, ["rm", "-f", *record["files"]])
+    if removed.returncode != 0:  # a full disk long enough and Redis crash-loops: no container to exec into
+        levers.remove_from_data_volume(ctx, record["files"], record["run_id"])
+        levers.wait_redis_ready(ctx, "after removing the files that filled the disk")

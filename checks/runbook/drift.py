@@ -6,21 +6,20 @@ import difflib
 import json
 import re
 import shlex
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from kubernetes.client.exceptions import ApiException
 
 from checks.runbook.adapt import map_names
 from checks.runbook.executor import Executor
-from checks.runbook.model import Command, Runbook
+from checks.runbook.model import RUNNABLE, Command, Runbook
 from checks.runbook.model import CommandClass as K
-from checks.runbook.outcome import Execution, Outcome
+from checks.runbook.outcome import Execution, Outcome, is_problem
 from checks.runbook.parser import SHELL_LANGS
 from fixtures.core.kube import Cluster
 from fixtures.core.names import RUNBOOK, RunbookNames
 
-RUNNABLE = {K.READ_ONLY, K.NEEDS_ADDON, K.LONG_RUNNING}
 SUBSTITUTION = re.compile(r"\$\(([^()]*)\)")
 SUBSTITUTED = "__SUBSTITUTED__"
 OPTIONS_WITH_VALUE = {
@@ -80,6 +79,16 @@ class Row:
     reason: str = ""
     adaptations: str = ""
     seconds: float = 0.0
+    classes: list[str] = field(default_factory=list)  # all the command's classes (`cls` is the first)
+
+    @property
+    def problem(self) -> bool:
+        """Whether this row counts against the gate (`outcome.is_problem`)."""
+        return is_problem(self.outcome, self.classes)
+
+
+def _classes(cmd: Command) -> list[str]:
+    return [c.value for c in cmd.classes]
 
 
 @dataclass
@@ -141,19 +150,24 @@ def run_read_only(runbook: Runbook, executor: Executor) -> list[Row]:
             executor.stop_background()
             background_block = None
         if not set(cmd.classes) <= RUNNABLE:
-            rows.append(Row(cmd.line, cmd.text, cmd.primary_class.value, not_run_reason(cmd), Outcome.NOT_RUN.value))
+            rows.append(_row_without_run(cmd, not_run_reason(cmd), Outcome.NOT_RUN))
             continue
         try:
             execution = executor.run(cmd)
         except (ApiException, ValueError, OSError) as exc:  # one command the suite could not run is one row
             reason = f"the suite could not run it: {type(exc).__name__}: {exc}"[:300]
-            rows.append(Row(cmd.line, cmd.text, cmd.primary_class.value, cmd.text, Outcome.SUITE_ERROR.value, reason))
+            rows.append(_row_without_run(cmd, cmd.text, Outcome.SUITE_ERROR, reason))
             continue
         if execution.reason.startswith("listening on"):
             background_block = cmd.block
         rows.append(_row(cmd, execution))
     executor.stop_background()
     return rows
+
+
+def _row_without_run(cmd: Command, ran: str, outcome: Outcome, reason: str = "") -> Row:
+    """The row of a command with no execution: set aside (`ran` says why), or one the suite could not run."""
+    return Row(cmd.line, cmd.text, cmd.primary_class.value, ran, outcome.value, reason, classes=_classes(cmd))
 
 
 def _row(cmd: Command, execution: Execution) -> Row:
@@ -167,6 +181,7 @@ def _row(cmd: Command, execution: Execution) -> Row:
         execution.reason,
         adaptations,
         round(execution.seconds, 2),
+        _classes(cmd),
     )
 
 

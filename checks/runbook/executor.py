@@ -57,6 +57,26 @@ class Executor:
         self._kubeconfig = self._pinned_kubeconfig()
         self._background: list[subprocess.Popen[str]] = []
 
+    @property
+    def system_names(self) -> set[str]:
+        """The names of the system's own objects, as the target and as the runbook spells them."""
+        return {
+            name
+            for names in (self.names, self.runbook_names)
+            for name in (
+                names.namespace,
+                names.statefulset,
+                names.pod,
+                names.service,
+                names.pvc,
+                names.configmap,
+                names.helmrelease,
+                names.network_policy,
+                names.storageclass,
+                names.label.partition("=")[2],
+            )
+        }
+
     def _pinned_kubeconfig(self) -> Path:
         """A kubeconfig whose current context is the suite's, so commands written without --context use it."""
         flat = self.cluster.kubectl("config", "view", "--minify", "--flatten", "--raw", check=True).stdout
@@ -145,7 +165,7 @@ class Executor:
         execution = self._bash(cmd.line, cmd.text, text, changes, timeout)
         if K.NEEDS_ADDON in cmd.classes and NOT_YET in execution.stderr:
             execution = self._retry_until_served(cmd, text, changes, timeout)
-        judge(cmd, execution)
+        judge(cmd, execution, self.system_names)
         if execution.outcome == Outcome.FINDING:
             self._explain(text, execution)
         log.info(f"RUNBOOK line {cmd.line}: {execution.outcome} ({execution.seconds:.1f}s) {text}")

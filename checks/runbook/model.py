@@ -18,6 +18,11 @@ class CommandClass(StrEnum):
     NEEDS_ADDON = "needs something the cluster may lack"
 
 
+# What the drift gate runs against the healthy system. Any other class sets a command aside (a fix, an interactive
+# form, a placeholder with no live value) or says the classifier could not prove it harmless (UNKNOWN).
+RUNNABLE = frozenset({CommandClass.READ_ONLY, CommandClass.NEEDS_ADDON, CommandClass.LONG_RUNNING})
+
+
 @dataclass
 class Section:
     """A markdown heading and where it is."""

@@ -1,17 +1,22 @@
 """What running one documented command did (`Execution`) and how it is judged (`Outcome`): redis-cli error
 replies, messages that mean the text cannot work as written (runbook defects and findings), grep's "nothing found",
-and the runbook's stated expectations ("Should return/show", Expected Output tables). Pure functions of the command
-and its output; nothing here runs anything.
+logs of a previous container that never was (not applicable), and the runbook's stated expectations ("Should
+return/show", Expected Output tables). Which outcomes count against the gate is `is_problem`, the one rule of
+`python -m checks runbook`, `pytest -m runbook` and the reports. Pure functions of the command and its output;
+nothing here runs anything.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from checks.runbook.adapt import Adaptation
-from checks.runbook.model import Command
+from checks.runbook.model import RUNNABLE, Command, CommandClass
 from fixtures.core.redis_replies import AUTH_REPLIES, error_reply
 
 
@@ -25,6 +30,9 @@ class Outcome(StrEnum):
     FINDING = "runbook finding"
     SUITE_ERROR = "suite error"  # the suite could not run it (e.g. a timeout of the harness)
     NOT_RUN = "not run"
+    # Ran, and what it reads does not exist on a healthy system: the logs of a previous container of a pod that
+    # never restarted. Neither a pass (it showed nothing) nor a failure (nothing is wrong).
+    NOT_APPLICABLE = "not applicable"
 
 
 @dataclass
@@ -46,6 +54,25 @@ class Execution:
     @property
     def ok(self) -> bool:
         return self.outcome == Outcome.PASSED
+
+
+def is_problem(outcome: str, classes: Collection[str]) -> bool:
+    """Whether a command's outcome counts against the drift gate, for a command of these classes.
+
+    The one rule of the CLI, `pytest -m runbook` and both reports. Passed and not applicable are fine. Not run is
+    fine only for a command set aside on purpose (a fix, an interactive form, a placeholder with no live value): one
+    the classifier cannot prove read-only, or a read-only one the suite could not run, is a command nobody checked.
+    """
+    if outcome in (Outcome.PASSED, Outcome.NOT_APPLICABLE):
+        return False
+    if outcome != Outcome.NOT_RUN:
+        return True
+    return CommandClass.UNKNOWN in classes or set(classes) <= RUNNABLE
+
+
+def row_is_problem(row: Mapping[str, Any]) -> bool:
+    """`is_problem` of a command row of runbook-check.json (one written before rows had `classes`: its `cls`)."""
+    return is_problem(row["outcome"], row.get("classes") or [row["cls"]])
 
 
 # Messages that mean the command cannot work as written (not a failure of Redis), first match wins:
@@ -94,25 +121,20 @@ def _all_ready(ready: str) -> bool:
     return have == want and have.isdigit()
 
 
-def judge(cmd: Command, execution: Execution) -> None:
-    """Set the outcome from error replies, the exit code, grep semantics, the runbook's stated expectations."""
+def judge(cmd: Command, execution: Execution, system_names: Collection[str] = ()) -> None:
+    """Set the outcome from error replies, the exit code, grep semantics, the runbook's stated expectations.
+    `system_names`: the names of the system's own objects (namespace, StatefulSet, pod, Service, claim...), which
+    tell a grep for the system's object from a grep for something an install may not have."""
     if _judge_error_reply(cmd, execution):
         return
-    statuses = execution.pipestatus
-    grep_found_nothing = (
-        execution.exit_code == 1
-        and len(statuses) > 1
-        and statuses[-1] == 1
-        and all(s == 0 for s in statuses[:-1])
-        and pipeline_stages(cmd.text)[-1].split()[:1] in (["grep"], ["egrep"], ["fgrep"])
-    )
-    if grep_found_nothing:
-        execution.outcome, execution.reason = Outcome.PASSED, "grep matched nothing (exit 1): nothing to report"
+    if _grep_found_nothing(cmd, execution):
+        _judge_empty_grep(cmd, execution, system_names)
         return
     if execution.exit_code != 0:
-        if "previous terminated container" in execution.stderr and "restarted" in cmd.trailing:
-            execution.outcome = Outcome.PASSED
-            execution.reason = f"not applicable: the runbook says `{cmd.trailing}`, and the pod has not restarted"
+        if NO_PREVIOUS_CONTAINER.search(execution.stderr):
+            execution.outcome = Outcome.NOT_APPLICABLE
+            said = f" (the runbook says `{cmd.trailing}`)" if cmd.trailing else ""
+            execution.reason = f"the pod has not restarted: no previous container to read logs of{said}"
             return
         execution.outcome = Outcome.FAILED
         execution.reason = (execution.stderr.strip() or execution.stdout.strip() or "no output").splitlines()[-1][:300]
@@ -121,6 +143,105 @@ def judge(cmd: Command, execution: Execution) -> None:
     problem = expectation_problem(cmd, execution.stdout)
     execution.outcome = Outcome.FAILED if problem else Outcome.PASSED
     execution.reason = problem or ""
+
+
+# What `kubectl logs --previous` (-p) answers for a container that never terminated.
+NO_PREVIOUS_CONTAINER = re.compile(r'previous terminated container "[^"]*" in pod "[^"]*" not found')
+GREPS = ("grep", "egrep", "fgrep")
+# kubectl options that take a value, so that the verb and kind after them are found (`kubectl -n redis logs ...`).
+KUBECTL_VALUE_OPTIONS = {
+    *("-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server"),
+    *("-o", "--output", "-l", "--selector"),
+}
+
+
+def _grep_found_nothing(cmd: Command, execution: Execution) -> bool:
+    """Only the pipeline's last stage, a grep, said 1 (no line matched); every stage before it succeeded."""
+    statuses = execution.pipestatus
+    return (
+        execution.exit_code == 1
+        and len(statuses) > 1
+        and statuses[-1] == 1
+        and all(s == 0 for s in statuses[:-1])
+        and pipeline_stages(cmd.text)[-1].split()[:1] in [[g] for g in GREPS]
+    )
+
+
+def _judge_empty_grep(cmd: Command, execution: Execution, system_names: Collection[str]) -> None:
+    """A search of logs for bad news that finds none passes. A grep that picks the system's own object out of a
+    listing fails, since nothing matched means that object is missing; one that looks for something else (a pull
+    secret on an install of a public image) is not applicable: this install has none."""
+    stages = pipeline_stages(cmd.text)
+    if searches_for_bad_news(stages):
+        execution.outcome, execution.reason = Outcome.PASSED, "grep matched nothing (exit 1): nothing to report"
+        return
+    pattern = grep_pattern(stages[-1])
+    if not names_the_system(pattern, system_names):
+        execution.outcome = Outcome.NOT_APPLICABLE
+        execution.reason = (
+            f"nothing matched (grep exit 1): `{stages[0]}` lists nothing matching `{pattern}`, which names none of "
+            "the system's objects: this install has none, and the step applies only where one is expected"
+        )[:300]
+        return
+    execution.outcome = Outcome.FAILED
+    execution.reason = (
+        f"nothing matched (grep exit 1): no line of `{stages[0]}` matches `{stages[-1]}`: what it looks for is missing"
+    )[:300]
+
+
+def grep_pattern(grep: str) -> str:
+    """The pattern of a `grep [OPTIONS] PATTERN` stage (its first word that is no option)."""
+    words = [w for w in _words(grep)[1:] if not w.startswith("-")]
+    return words[0] if words else ""
+
+
+def names_the_system(pattern: str, system_names: Collection[str]) -> bool:
+    """Whether a grep pattern picks one of the system's own objects: it is part of one of their names."""
+    plain = pattern.strip("^$").lower()
+    return bool(plain) and any(plain in name.lower() for name in system_names)
+
+
+def searches_for_bad_news(stages: list[str]) -> bool:
+    """A pipeline whose greps look for what is wrong: its source is a log reader, or its last grep is inverted."""
+    return reads_logs(stages[0]) or _inverted(stages[-1])
+
+
+def reads_logs(stage: str) -> bool:
+    """`kubectl logs`, `kubectl [get] events` (the cluster's log), `flux|docker|crictl logs`, journalctl, stern."""
+    words = _words(stage)
+    program, positional = (words[0], _positional(words[1:])) if words else ("", [])
+    if program in ("journalctl", "stern"):
+        return True
+    if program in ("flux", "docker", "crictl"):
+        return positional[:1] == ["logs"]
+    if program != "kubectl":
+        return False
+    verb, kind = [*positional, "", ""][:2]
+    return verb in ("logs", "events") or (verb == "get" and kind in ("events", "event", "ev"))
+
+
+def _positional(args: list[str]) -> list[str]:
+    found, skip = [], False
+    for word in args:
+        if skip:
+            skip = False
+        elif word in KUBECTL_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            found.append(word)
+    return found
+
+
+def _inverted(grep: str) -> bool:
+    flags = [w for w in _words(grep)[1:] if w.startswith("-") and not w.startswith("--")]
+    return "--invert-match" in grep.split() or any("v" in f[1:] for f in flags)
+
+
+def _words(stage: str) -> list[str]:
+    try:
+        return shlex.split(stage)
+    except ValueError:  # an unbalanced quote: read it as plain words
+        return stage.split()
 
 
 def _judge_error_reply(cmd: Command, execution: Execution) -> bool:

@@ -349,7 +349,7 @@ def client_reports_reachable(cluster: Cluster, client: Client, runbook: Runbook 
     def measure() -> Measured:
         found = _one_client_pod(cluster, client)
         pod = found.metadata.name
-        declared = declared_ports(found)
+        declared = _declared_ports(found)
         if port not in declared:
             said = f"declares ports {', '.join(map(str, sorted(declared)))}" if declared else "declares no port"
             raise NotCheckable(f"{pod} {said}, not {port}: it serves no metrics the runbook's port-forward reads")
@@ -368,7 +368,7 @@ def client_reports_reachable(cluster: Cluster, client: Client, runbook: Runbook 
     return judged(f"{client.deployment} reports redis reachable", command.line, measure)
 
 
-def declared_ports(pod: Any) -> set[int]:
+def _declared_ports(pod: Any) -> set[int]:
     """The container ports a pod declares (what it says it serves)."""
     return {p.container_port for c in pod.spec.containers for p in c.ports or []}
 

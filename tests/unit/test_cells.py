@@ -186,7 +186,7 @@ def test_undo_records_are_kept_per_cell_and_rebuild_the_cells_names() -> None:
 
 def test_only_modes_that_change_what_cells_share_run_alone() -> None:
     alone = {name for name, mode in MODES.items() if mode.shares}
-    assert alone == {"node", "pvc-loss", "disk-full"}
+    assert alone == {"node", "pvc-loss", "disk-full", "disk-full-backups"}
 
 
 def test_the_lock_is_one_file_per_cluster(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from chaos import trials
-from chaos.modes import network_policy, node, oom
+from chaos.modes import disk_full_backups, network_policy, node, oom
 from checks.verification import checks
 from fixtures.core import redis_cli
 from fixtures.core.names import RUNBOOK, Client
@@ -365,3 +365,18 @@ def test_a_client_without_a_metrics_port_is_not_checkable_and_a_silent_declared_
         assert "HTTP 503" in result.value
     else:
         assert "not 8080" in result.value
+
+
+# ---------------------------------------------------------------- disk full of the Prevention section's backups
+
+
+def test_the_backups_are_named_as_the_runbooks_command_names_them() -> None:
+    command = "kubectl exec -n redis redis-master-0 -- redis-cli --rdb /data/backup-$(date +%Y%m%d).rdb"
+    assert disk_full_backups.backup_path(command, date(2026, 11, 30)) == "/data/backup-20261130.rdb"
+
+
+def test_a_month_of_backups_fills_the_volume_within_the_memory_share() -> None:
+    gib = 2**30
+    assert disk_full_backups.ballast_keys(2 * gib, 200 * 2**20) == (2 * gib // 30) // 1000
+    assert disk_full_backups.ballast_keys(20 * gib, 200 * 2**20) == int(200 * 2**20 * 0.4) // 1000
+    assert disk_full_backups.backups_needed(2 * gib, 70 * 2**20) == 31

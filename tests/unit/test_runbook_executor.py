@@ -45,11 +45,12 @@ def test_should_return_is_exact_and_should_show_needs_each_word() -> None:
     assert run.outcome == Outcome.FAILED and "1/1" in run.reason
 
 
-def test_grep_without_match_is_not_a_failure_but_a_failing_kubectl_is() -> None:
-    cmd = _cmd("kubectl get secrets -n redis | grep docker")
-    run = Execution(1, cmd.text, cmd.text, exit_code=1, pipestatus=[0, 1])
-    judge(cmd, run)
+def test_a_log_grep_without_match_is_not_a_failure_but_a_failing_kubectl_is() -> None:
+    logs = _cmd("kubectl logs -n redis redis-master-0 | grep -i error")
+    run = Execution(1, logs.text, logs.text, exit_code=1, pipestatus=[0, 1])
+    judge(logs, run)
     assert run.outcome == Outcome.PASSED
+    cmd = _cmd("kubectl get secrets -n redis | grep docker")
     run = Execution(
         1,
         cmd.text,
@@ -80,7 +81,7 @@ def test_previous_logs_of_a_pod_that_never_restarted_are_not_applicable() -> Non
         stderr='previous terminated container "redis" in pod "redis-master-0" not found',
     )
     judge(cmd, run)
-    assert run.outcome == Outcome.PASSED and "not applicable" in run.reason
+    assert run.outcome == Outcome.NOT_APPLICABLE and "has not restarted" in run.reason
 
 
 def test_pipestatus_is_split_from_stderr() -> None:

@@ -31,8 +31,11 @@ def commands() -> dict[int, Command]:
 def _ran(cmd: Command, *, code: int = 0, stdout: str = "", stderr: str = "", ps: list[int] | None = None) -> Execution:
     execution = Execution(cmd.line, cmd.text, cmd.text, exit_code=code, stdout=stdout, stderr=stderr)
     execution.pipestatus = ps if ps is not None else [code]
-    judge(cmd, execution)
+    judge(cmd, execution, SYSTEM_NAMES)
     return execution
+
+
+SYSTEM_NAMES = {"redis", "redis-master", "redis-master-0", "redis-data-redis-master-0", "redis-configuration"}
 
 
 # ---------------------------------------------------------------- names mapped to the target
@@ -161,9 +164,19 @@ def test_the_memory_grep_of_line_96_that_finds_nothing_passes(commands: dict[int
     assert run.outcome == Outcome.PASSED and "grep matched nothing" in run.reason
 
 
-@pytest.mark.parametrize("line", [310, 311, 120, 177])
+@pytest.mark.parametrize("line", [310, 311])
 def test_client_log_greps_that_find_nothing_pass(commands: dict[int, Command], line: int) -> None:
     assert _ran(commands[line], code=1, ps=[0, 1]).outcome == Outcome.PASSED
+
+
+def test_a_listing_grep_for_the_systems_own_object_that_finds_nothing_fails(commands: dict[int, Command]) -> None:
+    run = _ran(commands[120], code=1, ps=[0, 1])  # `kubectl get pv | grep redis`: the system's volume is gone
+    assert run.outcome == Outcome.FAILED and "nothing matched" in run.reason, run
+
+
+def test_a_listing_grep_for_what_an_install_may_not_have_is_not_applicable(commands: dict[int, Command]) -> None:
+    run = _ran(commands[177], code=1, ps=[0, 1])  # `kubectl get secrets -n redis | grep docker`: a public image
+    assert run.outcome == Outcome.NOT_APPLICABLE and "names none of the system's objects" in run.reason, run
 
 
 def test_a_failing_first_stage_is_not_hidden_by_grep(commands: dict[int, Command]) -> None:

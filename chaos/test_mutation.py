@@ -25,24 +25,9 @@ from fixtures.monitoring import stack
 pytestmark = pytest.mark.mutation
 
 
-# Modes whose fault the system heals by itself within the recovery budget: their experiment cannot tell the runbook's
-# recovery from none, which their mutation run proves (a strict xfail: it fails the day the proof holds again).
-HEALS_UNAIDED = {
-    "step5-flux-reconcile": (
-        "Flux's drift detection (on in the runbook's profile) scales the StatefulSet back within its interval "
-        "(after 132 s on 3 Dec) without Step 5: the experiment cannot tell Step 5 from doing nothing"
-    ),
-}
-
-
-def _marks(name: str) -> list[pytest.MarkDecorator]:
-    marks = [pytest.mark.alone] if MODES[name].shares else []
-    if name in HEALS_UNAIDED:
-        marks.append(pytest.mark.xfail(strict=True, raises=AssertionError, reason=HEALS_UNAIDED[name]))
-    return marks
-
-
-@pytest.mark.parametrize("mode", [pytest.param(name, marks=_marks(name)) for name in sorted(MODES)])
+@pytest.mark.parametrize(
+    "mode", [pytest.param(name, marks=[pytest.mark.alone] if MODES[name].shares else []) for name in sorted(MODES)]
+)
 def test_experiment_fails_without_the_runbooks_recovery(run_chaos, mode: str) -> None:
     assert_not_recovered(run_chaos(mode, name=f"{mode}[without-recovery]", without_recovery="yes"))
 
